@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's test command (make test): start the real local servers, run
+# every module's tests with -race against them, then stop the servers, also
+# when a test fails. Extra arguments go to go test (e.g. -run, -v).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+modules=(proto sql services/platform services/producer services/pg-sink
+	services/search-sink services/analytics services/clickstream)
+
+scripts/local/stack.sh up
+trap 'scripts/local/stack.sh down' EXIT
+
+set -a
+# shellcheck disable=SC1091
+source .env
+set +a
+
+failed=()
+for m in "${modules[@]}"; do
+	echo "=== $m"
+	if ! (cd "$m" && GOWORK=off go test -race -count=1 -timeout 20m "$@" ./...); then
+		failed+=("$m")
+	fi
+done
+
+if ((${#failed[@]})); then
+	echo "FAIL: ${failed[*]}"
+	exit 1
+fi
+echo "ok: all modules passed"

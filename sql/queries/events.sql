@@ -1,0 +1,5 @@
+-- name: CountEvents :one
+SELECT count(*) FROM events;
+
+-- name: CountSessions :one
+SELECT count(*) FROM sessions;
