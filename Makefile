@@ -55,7 +55,7 @@ tools: ## build the pinned code generators into .local/tools/bin
 
 .PHONY: generate
 generate: tools ## regenerate protobuf and sqlc code
-	@cd proto && buf generate
+	@cd proto && buf lint && buf generate
 	@cd sql && sqlc generate
 	@for m in proto sql; do (cd $$m && GOWORK=off go mod tidy); done
 

@@ -10,8 +10,8 @@ cd "$root"
 modules=(proto sql services/platform services/producer services/pg-sink
 	services/search-sink services/analytics services/clickstream)
 
-scripts/local/stack.sh up
 trap 'scripts/local/stack.sh down' EXIT
+scripts/local/stack.sh up
 
 set -a
 # shellcheck disable=SC1091
