@@ -25,5 +25,11 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+require (
+	github.com/clickstream/clickstream/proto v0.0.0
+	google.golang.org/protobuf v1.36.12
+)
+
+replace github.com/clickstream/clickstream/proto => ../../proto

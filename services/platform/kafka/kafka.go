@@ -56,3 +56,23 @@ func NewClient(ctx context.Context, c Config, log *slog.Logger, extra ...kgo.Opt
 	}
 	return cl, nil
 }
+
+// ReadCompression reads a producer compression codec from the variable name:
+// none, gzip, snappy, lz4 (the default) or zstd.
+func ReadCompression(env *config.Env, name string) kgo.CompressionCodec {
+	switch v := env.String(name, "lz4"); v {
+	case "none":
+		return kgo.NoCompression()
+	case "gzip":
+		return kgo.GzipCompression()
+	case "snappy":
+		return kgo.SnappyCompression()
+	case "lz4":
+		return kgo.Lz4Compression()
+	case "zstd":
+		return kgo.ZstdCompression()
+	default:
+		env.Fail(name, "%q is not one of none, gzip, snappy, lz4, zstd", v)
+		return kgo.Lz4Compression()
+	}
+}

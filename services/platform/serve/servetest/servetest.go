@@ -122,3 +122,21 @@ func (p *Process) Stop(ctx context.Context) (time.Duration, error) {
 		return time.Since(start), ctx.Err()
 	}
 }
+
+// Exit runs the service with env and waits for it to exit by itself, as it
+// must with bad settings; it returns the output and the exit error. A
+// service still running after 10s fails the test.
+func Exit(t *testing.T, env ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{childEnv + "=1", "PATH=" + os.Getenv("PATH"),
+		"GRPC_ADDR=127.0.0.1:0", "HTTP_ADDR=127.0.0.1:0"}, env...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("service still running after 10s:\n%s", out)
+	}
+	return string(out), err
+}

@@ -1,0 +1,52 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TopicSpec is the shape a topic is created with.
+type TopicSpec struct {
+	Name       string
+	Partitions int32
+	// Replication is the replication factor; -1 takes the broker's default.
+	Replication int16
+}
+
+// EnsureTopic creates the topic when it is missing and returns its partition
+// count, which for an existing topic may differ from spec.Partitions.
+func EnsureTopic(ctx context.Context, cl *kgo.Client, spec TopicSpec) (int, error) {
+	adm := kadm.NewClient(cl)
+	resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.Replication, nil, spec.Name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return 0, fmt.Errorf("create topic %s: %w", spec.Name, err)
+	}
+	// A new topic takes a moment to reach every broker's metadata.
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		details, err := adm.ListTopics(ctx, spec.Name)
+		if err != nil {
+			return 0, fmt.Errorf("describe topic %s: %w", spec.Name, err)
+		}
+		d, ok := details[spec.Name]
+		if ok && d.Err == nil && len(d.Partitions) > 0 {
+			return len(d.Partitions), nil
+		}
+		if ok && d.Err != nil && !errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+			return 0, fmt.Errorf("describe topic %s: %w", spec.Name, d.Err)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("topic %s not visible after creating it: %w", spec.Name, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
