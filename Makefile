@@ -25,16 +25,32 @@ build: ## build every binary into bin/
 	@echo "built: $(addprefix bin/,$(BINARIES))"
 
 .PHONY: up
-up: ## start the local servers (and services) and write .env
+up: build ## start the local servers and services, and write .env
 	@scripts/local/stack.sh up
+	@bin/clickstream local up
 
 .PHONY: down
 down: ## stop everything make up started
+	@if [ -x bin/clickstream ]; then bin/clickstream local down; fi
 	@scripts/local/stack.sh down
 
 .PHONY: status
 status: ## show what runs locally, with memory
 	@scripts/local/stack.sh status
+	@if [ -x bin/clickstream ]; then bin/clickstream local ps; fi
+
+.PHONY: data
+data: build ## generate the full-size data/events.csv when it is missing
+	@test -f data/events.csv || bin/clickstream data generate --out data/events.csv
+
+.PHONY: bench
+bench: ## Go benchmarks of the hot paths, on one core
+	@cd services/producer && GOMAXPROCS=1 go test -run '^$$' -bench . -benchtime 5x ./internal/clickcsv/
+	@cd services/platform && go test -run '^$$' -bench . ./event/
+
+.PHONY: bench-producer
+bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
+	@scripts/bench-producer.sh
 
 .PHONY: test
 test: ## start the servers, run every module's tests with -race, stop the servers

@@ -2,11 +2,32 @@ module github.com/clickstream/clickstream/services/clickstream
 
 go 1.26.0
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/clickstream/clickstream/proto v0.0.0
+	github.com/clickstream/clickstream/services/platform v0.0.0-00010101000000-000000000000
+	github.com/spf13/cobra v1.10.2
+	github.com/twmb/franz-go v1.22.3
+	github.com/twmb/franz-go/pkg/kadm v1.20.0
+	golang.org/x/term v0.48.0
+	google.golang.org/grpc v1.85.0
+)
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
+	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/clickstream/clickstream/services/platform => ../platform
+
+replace github.com/clickstream/clickstream/proto => ../../proto
+
+replace github.com/clickstream/clickstream/sql => ../../sql
