@@ -15,3 +15,5 @@ require (
 require github.com/clickstream/clickstream/services/platform v0.0.0
 
 replace github.com/clickstream/clickstream/services/platform => ../services/platform
+
+replace github.com/clickstream/clickstream/proto => ../proto

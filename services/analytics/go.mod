@@ -22,3 +22,7 @@ require (
 )
 
 replace github.com/clickstream/clickstream/services/platform => ../platform
+
+replace github.com/clickstream/clickstream/proto => ../../proto
+
+replace github.com/clickstream/clickstream/sql => ../../sql

@@ -5,7 +5,7 @@
 package db
 
 import (
-	"github.com/jackc/pgx/v5/pgtype"
+	"time"
 )
 
 type ConsumerOffset struct {
@@ -13,12 +13,13 @@ type ConsumerOffset struct {
 	Topic         string
 	Partition     int32
 	NextOffset    int64
-	UpdatedAt     pgtype.Timestamptz
+	Generation    int64
+	UpdatedAt     time.Time
 }
 
 type Event struct {
 	VisitorID     int64
-	EventTime     pgtype.Timestamptz
+	EventTime     time.Time
 	EventType     string
 	ItemID        int64
 	TransactionID *int64
@@ -27,8 +28,8 @@ type Event struct {
 type Session struct {
 	SessionID        string
 	VisitorID        int64
-	SessionStart     pgtype.Timestamptz
-	SessionEnd       pgtype.Timestamptz
+	SessionStart     time.Time
+	SessionEnd       time.Time
 	DurationSeconds  int32
 	EventCount       int32
 	ViewCount        int32

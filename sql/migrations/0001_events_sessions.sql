@@ -29,13 +29,21 @@ CREATE TABLE sessions (
 
 CREATE INDEX sessions_visitor_start ON sessions (visitor_id, session_start DESC);
 
--- Consumer offsets, written in the same transaction as the rows they cover.
--- next_offset is the first offset not yet applied.
+-- Consumer offsets, advanced in the same transaction as the rows they cover
+-- and only from the value the writer last read, so that a consumer that lost
+-- its partition cannot move them. next_offset is the first offset not yet
+-- applied. generation numbers the cached session state in Valkey: a bump
+-- makes every state cached under an older generation untrusted. Generations
+-- come from a sequence, which truncating the table does not reset, so that
+-- they only ever grow.
+CREATE SEQUENCE cache_generation;
+
 CREATE TABLE consumer_offsets (
     consumer_group text        NOT NULL,
     topic          text        NOT NULL,
     partition      integer     NOT NULL,
     next_offset    bigint      NOT NULL,
+    generation     bigint      NOT NULL DEFAULT nextval('cache_generation'),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer_group, topic, partition)
 );
