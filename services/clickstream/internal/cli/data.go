@@ -12,11 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/clickstream/clickstream/services/clickstream/internal/datagen"
-	"github.com/clickstream/clickstream/services/platform/kafka"
 )
 
 func (a *app) dataCmd() *cobra.Command {
@@ -102,9 +99,11 @@ func (a *app) dataResetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset [-y]",
 		Short: "Empty everything the pipeline wrote",
-		Long: `Empty the pipeline's stores: the events topic is deleted and created again
-empty, with KAFKA_PARTITIONS partitions. Without -y it asks first, and
-refuses when it cannot ask (no terminal).`,
+		Long: `Empty everything the pipeline wrote: the records of the events topic and of
+the dead-letter topic are deleted (the topics stay, so running services
+carry on), the events, sessions and stored offsets in PostgreSQL are
+truncated, and the cached session states in Valkey are deleted. Without -y
+it asks first, and refuses when it cannot ask (no terminal).`,
 		Example: `  clickstream data reset
   clickstream data reset -y`,
 		Args: cobra.NoArgs,
@@ -139,27 +138,22 @@ func (a *app) reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	client, err := kafka.NewClient(ctx, cfg.Kafka, nil)
-	if err != nil {
-		return err
+	steps := []struct {
+		name string
+		run  func(context.Context, *settings) (string, error)
+	}{
+		{"kafka", resetKafka},
+		{"postgresql", resetPostgres},
+		{"valkey", resetValkey},
 	}
-	defer client.Close()
-
-	topic := cfg.Kafka.Topic
-	resp, err := kadm.NewClient(client).DeleteTopic(ctx, topic)
-	if err == nil {
-		err = resp.Err
+	for _, st := range steps {
+		did, err := st.run(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("reset %s: %w", st.name, err)
+		}
+		fmt.Fprintf(a.stdout, "%-11s %s\n", st.name, did)
 	}
-	if err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
-		return fmt.Errorf("delete topic %s: %w", topic, err)
-	}
-	spec := kafka.TopicSpec{Name: topic, Partitions: cfg.Partitions, Replication: cfg.Replication}
-	partitions, err := recreateTopic(ctx, client, spec)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "topic %s emptied (%d partitions)\n", topic, partitions)
 	return nil
 }

@@ -10,15 +10,22 @@ import (
 type settings struct {
 	ProducerAddr string // PRODUCER_ADDR: the producer's gRPC address
 	Kafka        kafka.Config
-	Partitions   int32 // KAFKA_PARTITIONS, for recreating the topic
-	Replication  int16 // KAFKA_REPLICATION
+	DLQTopic     string        // KAFKA_DLQ_TOPIC
+	Groups       []string      // PGSINK_GROUP and SEARCHSINK_GROUP
+	PGURL        config.Secret // PG_URL
+	ValkeyURL    config.Secret // VALKEY_URL
 }
 
 func readSettings(env *config.Env) settings {
 	return settings{
 		ProducerAddr: env.Addr("PRODUCER_ADDR", "127.0.0.1:50051"),
 		Kafka:        kafka.ReadConfig(env),
-		Partitions:   int32(env.Int("KAFKA_PARTITIONS", 4, 1, 10000)),
-		Replication:  int16(env.Int("KAFKA_REPLICATION", -1, -1, 100)),
+		DLQTopic:     env.String("KAFKA_DLQ_TOPIC", "clickstream-events-dlq"),
+		Groups: []string{
+			env.String("PGSINK_GROUP", "clickstream-postgresql"),
+			env.String("SEARCHSINK_GROUP", "clickstream-opensearch"),
+		},
+		PGURL:     config.Secret(env.String("PG_URL", "")),
+		ValkeyURL: config.Secret(env.String("VALKEY_URL", "")),
 	}
 }

@@ -87,6 +87,9 @@ func (r *Replayer) Run(ctx context.Context, p *Progress) {
 }
 
 func (r *Replayer) run(ctx context.Context, p *Progress) (State, error) {
+	// A topic deleted and created again since the last replay has a new id,
+	// which the client adopts only after forgetting the old one.
+	r.client.PurgeTopicsFromProducing(r.topic.Name)
 	partitions, err := kafka.EnsureTopic(ctx, r.client, r.topic)
 	switch {
 	case ctx.Err() != nil:
