@@ -1,12 +1,93 @@
-// Command pg-sink consumes click events from Kafka into PostgreSQL events and sessions.
+// Command pg-sink consumes click events from Kafka into PostgreSQL: an
+// events table and a sessions table, exactly once, with open-session state
+// cached in Valkey. Run several to share the topic's partitions.
 package main
 
-import "github.com/clickstream/clickstream/services/platform/serve"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
+	"github.com/clickstream/clickstream/services/pg-sink/internal/cache"
+	"github.com/clickstream/clickstream/services/pg-sink/internal/sink"
+	"github.com/clickstream/clickstream/services/platform/kafka"
+	"github.com/clickstream/clickstream/services/platform/serve"
+	"github.com/clickstream/clickstream/sql/migrations"
+)
 
 func main() {
-	serve.Main(serve.Spec[struct{}]{
+	serve.Main(serve.Spec[settings]{
 		Name:     "pg-sink",
 		GRPCAddr: "127.0.0.1:50052",
 		HTTPAddr: "127.0.0.1:8082",
+		Config:   readSettings,
+		Start:    start,
 	})
+}
+
+func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logger) (func(context.Context) error, error) {
+	pool, err := openPostgres(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	vk, err := cache.Dial(ctx, cfg.ValkeyURL.Reveal())
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	admin, err := kafka.NewClient(ctx, cfg.Kafka, log)
+	if err != nil {
+		vk.Close()
+		pool.Close()
+		return nil, err
+	}
+	defer admin.Close()
+	if _, err := kafka.EnsureTopic(ctx, admin, kafka.TopicSpec{Name: cfg.DLQTopic, Partitions: 1, Replication: -1}); err != nil {
+		vk.Close()
+		pool.Close()
+		return nil, err
+	}
+
+	s, err := sink.New(sink.Config{
+		Group: cfg.Group, Topic: cfg.Kafka.Topic, DLQTopic: cfg.DLQTopic,
+		SessionTimeout: cfg.SessionTimeout, MaxPoll: cfg.MaxPoll, StopTimeout: 7 * time.Second,
+	}, pool, cache.New(vk, "clickstream:", cfg.StateTTL), cfg.Kafka.Opts(log), log, srv.Registry())
+	if err != nil {
+		vk.Close()
+		pool.Close()
+		return nil, err
+	}
+	s.OnDegraded = func(down bool) { srv.SetServing(!down) }
+	clickstreamv1.RegisterSinkServiceServer(srv.GRPC(), s.StatusServer())
+
+	return func(ctx context.Context) error {
+		defer pool.Close()
+		defer vk.Close()
+		return s.Run(ctx)
+	}, nil
+}
+
+// openPostgres connects and applies the migrations the database lacks.
+func openPostgres(ctx context.Context, cfg settings) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.PGURL.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("PG_URL: %w", err)
+	}
+	pc.MaxConns = int32(cfg.PGConns)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres %s:%d: %w", pc.ConnConfig.Host, pc.ConnConfig.Port, err)
+	}
+	if _, err := migrations.Apply(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
 }

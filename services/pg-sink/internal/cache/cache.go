@@ -1,4 +1,3 @@
-// Package cache keeps the pg-sink's open-session state in Valkey.
 package cache
 
 import (
