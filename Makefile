@@ -48,12 +48,20 @@ bench: ## Go benchmarks of the hot paths, on one core
 	@cd services/producer && GOMAXPROCS=1 go test -run '^$$' -bench . -benchtime 5x ./internal/clickcsv/
 	@cd services/platform && go test -run '^$$' -bench . ./event/
 
+.PHONY: bench-pipeline
+bench-pipeline: data ## full file through producer and pg-sink (REPLICAS=1); time, rate, RSS
+	@scripts/bench-pipeline.sh
+
+.PHONY: bench-pg-ceiling
+bench-pg-ceiling: data ## PostgreSQL's own rates for the same writes (after bench-pipeline)
+	@scripts/bench-pg-ceiling.sh
+
 .PHONY: bench-producer
 bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
 	@scripts/bench-producer.sh
 
 .PHONY: test
-test: ## start the servers, run every module's tests with -race, stop the servers
+test: build ## start the servers, run every module's tests with -race, stop the servers
 	@scripts/test.sh
 
 .PHONY: test-unit
@@ -81,9 +89,10 @@ check-generated: generate ## fail when checked-in generated code is stale
 	@test -z "$$(git status --porcelain -- proto sql)" || { git status --porcelain -- proto sql; echo "generate made new files: commit them"; exit 1; }
 
 .PHONY: demo
-demo: ## bring the stack up (the pipeline run comes with the services)
-	@scripts/local/stack.sh up
-	@echo "demo: the servers are up; the pipeline itself is not wired yet"
+demo: up data ## the stack, the sinks, 100,000 events replayed and written
+	@bin/clickstream consumer start
+	@bin/clickstream producer start --limit 100000 --wait
+	@bin/clickstream consumer wait --timeout 10m
 
 .PHONY: clean
 clean: ## stop the servers and delete their data and bin/

@@ -26,6 +26,15 @@ for m in "${modules[@]}"; do
 	fi
 done
 
+# Fault tests restart shared servers, so they run alone, one package at a time.
+echo "=== fault tests"
+for m in "${modules[@]}"; do
+	if ! (cd "$m" && CLICKSTREAM_FAULTS=1 GOWORK=off go test -race -count=1 -p 1 -timeout 20m \
+		-run 'TestIntegrationFault' "$@" ./...); then
+		failed+=("$m (faults)")
+	fi
+done
+
 if ((${#failed[@]})); then
 	echo "FAIL: ${failed[*]}"
 	exit 1

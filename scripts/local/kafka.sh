@@ -57,6 +57,9 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
+# Replayed events keep their original timestamps, years old: time-based
+# retention would delete them minutes after they arrive.
+log.retention.ms=-1
 EOF
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
 	"github.com/clickstream/clickstream/services/pg-sink/internal/cache"
@@ -55,7 +56,8 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 	s, err := sink.New(sink.Config{
 		Group: cfg.Group, Topic: cfg.Kafka.Topic, DLQTopic: cfg.DLQTopic,
 		SessionTimeout: cfg.SessionTimeout, MaxPoll: cfg.MaxPoll, StopTimeout: 7 * time.Second,
-	}, pool, cache.New(vk, "clickstream:", cfg.StateTTL), cfg.Kafka.Opts(log), log, srv.Registry())
+	}, pool, cache.New(vk, cfg.KeyPrefix, cfg.StateTTL),
+		append(cfg.Kafka.Opts(log), kgo.SessionTimeout(cfg.GroupSession)), log, srv.Registry())
 	if err != nil {
 		vk.Close()
 		pool.Close()

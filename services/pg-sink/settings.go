@@ -16,8 +16,10 @@ type settings struct {
 	PGConns        int           // PG_MAX_CONNS
 	ValkeyURL      config.Secret // VALKEY_URL
 	StateTTL       time.Duration // VALKEY_STATE_TTL
+	KeyPrefix      string        // VALKEY_PREFIX
 	SessionTimeout time.Duration // SESSION_TIMEOUT
 	MaxPoll        int           // PGSINK_MAX_POLL_RECORDS
+	GroupSession   time.Duration // KAFKA_GROUP_SESSION_TIMEOUT: how soon a dead member's partitions move
 }
 
 func readSettings(env *config.Env) settings {
@@ -27,8 +29,10 @@ func readSettings(env *config.Env) settings {
 		DLQTopic:       env.String("KAFKA_DLQ_TOPIC", "clickstream-events-dlq"),
 		PGConns:        env.Int("PG_MAX_CONNS", 8, 2, 200),
 		StateTTL:       env.Duration("VALKEY_STATE_TTL", 2*time.Hour),
+		KeyPrefix:      env.String("VALKEY_PREFIX", "clickstream:"),
 		SessionTimeout: env.Duration("SESSION_TIMEOUT", 30*time.Minute),
 		MaxPoll:        env.Int("PGSINK_MAX_POLL_RECORDS", 40_000, 1, 1_000_000),
+		GroupSession:   env.Duration("KAFKA_GROUP_SESSION_TIMEOUT", 45*time.Second),
 	}
 	if u := env.URL("PG_URL", true, "postgres", "postgresql"); u != nil {
 		s.PGURL = config.Secret(u.String())

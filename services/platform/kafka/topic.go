@@ -19,11 +19,18 @@ type TopicSpec struct {
 	Replication int16
 }
 
-// EnsureTopic creates the topic when it is missing and returns its partition
-// count, which for an existing topic may differ from spec.Partitions.
+// keepForever turns off time-based retention. Records carry their event
+// time as timestamp, often years old, and a broker deletes records by that
+// timestamp: with the usual seven-day retention a replayed data set would
+// vanish within minutes. Size-based retention still applies.
+var keepForever = map[string]*string{"retention.ms": kadm.StringPtr("-1")}
+
+// EnsureTopic creates the topic when it is missing, without time-based
+// retention, and returns its partition count, which for an existing topic
+// may differ from spec.Partitions.
 func EnsureTopic(ctx context.Context, cl *kgo.Client, spec TopicSpec) (int, error) {
 	adm := kadm.NewClient(cl)
-	resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.Replication, nil, spec.Name)
+	resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.Replication, keepForever, spec.Name)
 	if err == nil {
 		err = resp.Err
 	}

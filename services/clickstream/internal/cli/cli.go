@@ -90,7 +90,7 @@ directory (make up writes one for the local servers); the environment wins.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&a.envFile, "env-file", ".env", "dotenv file to read settings from")
-	root.AddCommand(a.versionCmd(), a.producerCmd(), a.dataCmd(), a.localCmd())
+	root.AddCommand(a.versionCmd(), a.producerCmd(), a.consumerCmd(), a.dataCmd(), a.localCmd())
 	return root
 }
 

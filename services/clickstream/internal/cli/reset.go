@@ -108,7 +108,7 @@ func resetValkey(ctx context.Context, cfg *settings) (string, error) {
 	n := 0
 	var cursor uint64
 	for {
-		res, err := client.Do(ctx, client.B().Scan().Cursor(cursor).Match("clickstream:*").Count(1000).Build()).AsScanEntry()
+		res, err := client.Do(ctx, client.B().Scan().Cursor(cursor).Match(cfg.ValkeyPrefix+"*").Count(1000).Build()).AsScanEntry()
 		if err != nil {
 			return "", fmt.Errorf("valkey %s: %w", opt.InitAddress, err)
 		}

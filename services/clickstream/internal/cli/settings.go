@@ -14,6 +14,7 @@ type settings struct {
 	Groups       []string      // PGSINK_GROUP and SEARCHSINK_GROUP
 	PGURL        config.Secret // PG_URL
 	ValkeyURL    config.Secret // VALKEY_URL
+	ValkeyPrefix string        // VALKEY_PREFIX
 }
 
 func readSettings(env *config.Env) settings {
@@ -25,7 +26,8 @@ func readSettings(env *config.Env) settings {
 			env.String("PGSINK_GROUP", "clickstream-postgresql"),
 			env.String("SEARCHSINK_GROUP", "clickstream-opensearch"),
 		},
-		PGURL:     config.Secret(env.String("PG_URL", "")),
-		ValkeyURL: config.Secret(env.String("VALKEY_URL", "")),
+		PGURL:        config.Secret(env.String("PG_URL", "")),
+		ValkeyURL:    config.Secret(env.String("VALKEY_URL", "")),
+		ValkeyPrefix: env.String("VALKEY_PREFIX", "clickstream:"),
 	}
 }

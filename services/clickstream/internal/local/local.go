@@ -170,3 +170,11 @@ func Binary(name string) (string, error) {
 	}
 	return p, nil
 }
+
+// Logs returns the log files of the processes whose names start with
+// prefix, running or not, by name.
+func (d Dir) Logs(prefix string) []string {
+	paths, _ := filepath.Glob(filepath.Join(string(d), "logs", prefix+"*.log"))
+	sort.Strings(paths)
+	return paths
+}

@@ -108,6 +108,22 @@ func (p *Process) Output() string {
 	return strings.Join(p.lines, "\n")
 }
 
+// Kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (p *Process) Kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Exited reports whether the process has exited.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Stop sends SIGTERM and returns the exit error (nil for a clean exit) and
 // how long the process took to exit, or ctx's error if it did not exit.
 func (p *Process) Stop(ctx context.Context) (time.Duration, error) {

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/clickstream/clickstream/services/clickstream/internal/local"
+	"github.com/clickstream/clickstream/services/platform/kafka"
+)
+
+// sinkPorts places replica i of a sink (from 1) on fixed loopback ports, so
+// that status can find every replica: gRPC at grpc+i, HTTP at http+i.
+var sinkPorts = map[string]struct{ grpc, http int }{
+	"pg-sink": {50060, 8060},
+}
+
+func (a *app) consumerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "consumer",
+		Short: "Run the sinks on this machine: replicas of pg-sink that share the partitions",
+		Long: `The sinks consume the events topic: pg-sink writes events and sessions to
+PostgreSQL. Replicas of a sink share the topic's partitions, so more replicas
+than partitions leave some idle. These commands run them on this machine from
+the binaries next to clickstream, with logs under .local/logs.`,
+	}
+	cmd.AddCommand(a.consumerStartCmd(), a.consumerStopCmd(), a.consumerRestartCmd(), a.consumerLogsCmd(), a.consumerWaitCmd())
+	return cmd
+}
+
+func (a *app) consumerStartCmd() *cobra.Command {
+	var replicas int
+	cmd := &cobra.Command{
+		Use:   "start [--replicas N]",
+		Short: "Start sink replicas (default: one per partition)",
+		Example: `  clickstream consumer start
+  clickstream consumer start --replicas 2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.consumerStart(cmd.Context(), replicas)
+		},
+	}
+	cmd.Flags().IntVar(&replicas, "replicas", 0, "replicas per sink (0: the topic's partition count)")
+	return cmd
+}
+
+func (a *app) consumerStart(ctx context.Context, replicas int) error {
+	if replicas < 0 {
+		return fmt.Errorf("--replicas must be positive, got %d", replicas)
+	}
+	if replicas == 0 {
+		n, err := a.partitions(ctx)
+		if err != nil {
+			return err
+		}
+		replicas = n
+	}
+	for sink, ports := range sinkPorts {
+		bin, err := local.Binary(sink)
+		if err != nil {
+			return err
+		}
+		for i := 1; i <= replicas; i++ {
+			name := fmt.Sprintf("%s-%d", sink, i)
+			if p, ok := a.local.Find(name); ok {
+				fmt.Fprintf(a.stdout, "%s already running (pid %d)\n", name, p.PID)
+				continue
+			}
+			p, err := a.local.Start(name, bin, []string{
+				"GRPC_ADDR=127.0.0.1:" + strconv.Itoa(ports.grpc+i),
+				"HTTP_ADDR=127.0.0.1:" + strconv.Itoa(ports.http+i),
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "started %s (pid %d, metrics http://127.0.0.1:%d/metrics, log %s)\n",
+				name, p.PID, ports.http+i, p.Log)
+		}
+	}
+	return nil
+}
+
+// partitions returns the events topic's partition count, or 1 while the
+// topic does not exist yet.
+func (a *app) partitions(ctx context.Context) (int, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return 0, err
+	}
+	client, err := kafka.NewClient(ctx, cfg.Kafka, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer client.Close()
+	topics, err := kadm.NewClient(client).ListTopics(ctx, cfg.Kafka.Topic)
+	if err != nil {
+		return 0, fmt.Errorf("describe topic %s: %w", cfg.Kafka.Topic, err)
+	}
+	if d, ok := topics[cfg.Kafka.Topic]; ok && d.Err == nil && len(d.Partitions) > 0 {
+		return len(d.Partitions), nil
+	}
+	return 1, nil
+}
+
+func (a *app) consumerStopCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "stop",
+		Short:   "Stop every sink replica running on this machine",
+		Example: "  clickstream consumer stop",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for sink := range sinkPorts {
+				if err := a.localDown(sink + "-"); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) consumerRestartCmd() *cobra.Command {
+	var replicas int
+	cmd := &cobra.Command{
+		Use:   "restart [--replicas N]",
+		Short: "Stop the sink replicas and start them again, e.g. after a change of settings",
+		Example: `  clickstream consumer restart
+  clickstream consumer restart --replicas 4`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if replicas == 0 {
+				replicas = len(a.local.List("pg-sink-"))
+			}
+			for sink := range sinkPorts {
+				if err := a.localDown(sink + "-"); err != nil {
+					return err
+				}
+			}
+			return a.consumerStart(cmd.Context(), replicas)
+		},
+	}
+	cmd.Flags().IntVar(&replicas, "replicas", 0, "replicas per sink (0: as many as were running, else one per partition)")
+	return cmd
+}
+
+func (a *app) consumerLogsCmd() *cobra.Command {
+	var lines int
+	var follow bool
+	cmd := &cobra.Command{
+		Use:   "logs",
+		Short: "Print the logs of the sink replicas started on this machine",
+		Example: `  clickstream consumer logs
+  clickstream consumer logs -n 20 -f`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var paths []string
+			for sink := range sinkPorts {
+				paths = append(paths, a.local.Logs(sink+"-")...)
+			}
+			return tailLogs(cmd.Context(), a.stdout, paths, lines, follow)
+		},
+	}
+	cmd.Flags().IntVarP(&lines, "lines", "n", 50, "lines to print from the end of each log")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
+	return cmd
+}
