@@ -22,7 +22,7 @@ timed() { # label rows sql...
 		'BEGIN { printf "%-34s %9d rows %6.1f s %8.0f rows/s\n", l, n, b - a, n / (b - a) }'
 }
 
-psql -q -v ON_ERROR_STOP=1 "$PG_URL" <<'SQL' >/dev/null
+psql -q -v ON_ERROR_STOP=1 "$PG_URL" <<'SQL' >/dev/null 2>&1
 DROP SCHEMA IF EXISTS ceiling CASCADE;
 CREATE SCHEMA ceiling;
 CREATE TABLE ceiling.staging (ts bigint, visitor_id bigint, event_type text, item_id bigint, transaction_id bigint);
@@ -42,4 +42,4 @@ timed "sessions upsert (all new)" "$sessions" -c "
 	INSERT INTO ceiling.sessions SELECT * FROM ceiling.sessions_in
 	ON CONFLICT (session_id) DO UPDATE SET session_end = EXCLUDED.session_end,
 	  event_count = EXCLUDED.event_count, items_viewed = EXCLUDED.items_viewed"
-psql -q "$PG_URL" -c "DROP SCHEMA ceiling CASCADE" >/dev/null
+psql -q "$PG_URL" -c "DROP SCHEMA ceiling CASCADE" >/dev/null 2>&1

@@ -52,6 +52,6 @@ awk -v s="$start" -v e="$end" -v n="$events" -v kb="$rss" -v r="$replicas" -v ro
 	printf "producer to commit  %.1f s\n", e - s
 	printf "throughput          %.0f events/s\n", n / (e - s)
 	printf "sink peak RSS       %.0f MB (largest replica)\n", kb / 1024
-	printf "valkey open states  %d, %.0f bytes each\n", st, st > 0 ? (m1 - m0) / st : 0
+	printf "valkey open states  %d, %.0f bytes each\n", st, (st > 0 ? (m1 - m0) / st : 0)
 }'
 bin/clickstream consumer stop >/dev/null

@@ -217,8 +217,12 @@ func arrayLiteral(sb *strings.Builder, ids []int64) string {
 func (s *Sink) committed(part *partition, next int64, work map[int64]*session.State, events []event.Event) {
 	part.next = next
 	part.nextOffset.Store(next)
+	known := s.known.Load()
 	for v, st := range work {
 		part.states[v] = st
+		if known != nil {
+			known.add(v)
+		}
 	}
 	for i := range events {
 		part.watermark = max(part.watermark, events[i].TimeMs)

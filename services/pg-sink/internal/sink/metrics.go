@@ -33,7 +33,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		valkeyErrors: counter("valkey_errors_total", "Failed Valkey calls; state then comes from PostgreSQL."),
 		stateLoads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "clickstream_pgsink_state_loads_total",
-			Help: "Visitor states loaded for a batch, by source: memory, valkey, postgres.",
+			Help: "Visitor states found for a batch, by source: memory, valkey, postgres, or new (no session yet, known without a lookup).",
 		}, []string{"source"}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "clickstream_pgsink_batch_records",

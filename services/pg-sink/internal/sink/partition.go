@@ -32,6 +32,11 @@ type partition struct {
 	// before the next write.
 	trusted, stale bool
 
+	// unfiltered is set once another consumer has written to the partition
+	// since the visitor filter was built: the filter may then miss its
+	// visitors, so every one is looked up until the next assignment.
+	unfiltered bool
+
 	// states are the visitors' current sessions, authoritative while the
 	// partition is owned; closed sessions are dropped as the watermark
 	// passes them.
@@ -56,6 +61,13 @@ func (s *Sink) partition(id int32) *partition {
 // claim runs on assignment: it makes every assigned partition resume from
 // the offset stored in PostgreSQL.
 func (s *Sink) claim(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	// No batch runs during a rebalance, so the filter built here sees every
+	// commit so far.
+	known, err := buildFilter(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	s.known.Store(known)
 	for topic, offsets := range assigned {
 		for p := range offsets {
 			part, err := s.load(ctx, topic, p)
@@ -106,6 +118,7 @@ func (s *Sink) reclaim(ctx context.Context, old *partition) {
 	for wait := 100 * time.Millisecond; ctx.Err() == nil; wait = min(2*wait, 5*time.Second) {
 		part, err := s.load(ctx, s.cfg.Topic, old.id)
 		if err == nil {
+			part.unfiltered = true
 			s.mu.Lock()
 			if s.parts[old.id] == old {
 				s.parts[old.id] = part
@@ -140,6 +153,7 @@ func (s *Sink) states(ctx context.Context, part *partition, visitors []int64) (m
 	}
 
 	missing = s.fromValkey(ctx, part, missing, work)
+	missing = s.withSessions(part, missing)
 	if len(missing) == 0 {
 		return work, nil
 	}
@@ -255,4 +269,20 @@ func (b *backoff) due() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return !time.Now().Before(b.next)
+}
+
+// withSessions drops the visitors that certainly have no session yet.
+func (s *Sink) withSessions(part *partition, visitors []int64) []int64 {
+	known := s.known.Load()
+	if known == nil || part.unfiltered {
+		return visitors
+	}
+	maybe := visitors[:0]
+	for _, v := range visitors {
+		if known.mayContain(v) {
+			maybe = append(maybe, v)
+		}
+	}
+	s.m.stateLoads.WithLabelValues("new").Add(float64(len(visitors) - len(maybe)))
+	return maybe
 }

@@ -54,6 +54,7 @@ type Sink struct {
 
 	mu    sync.Mutex
 	parts map[int32]*partition
+	known atomic.Pointer[visitorFilter] // rebuilt on every assignment
 
 	processed  atomic.Int64
 	lastErr    atomic.Pointer[string]
