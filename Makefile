@@ -56,6 +56,10 @@ bench-pipeline: data ## full file through producer and pg-sink (REPLICAS=1); tim
 bench-pg-ceiling: data ## PostgreSQL's own rates for the same writes (after bench-pipeline)
 	@scripts/bench-pg-ceiling.sh
 
+.PHONY: bench-latency
+bench-latency: data ## producer-to-committed-row latency during a 100x real-time replay
+	@scripts/bench-latency.sh
+
 .PHONY: bench-producer
 bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
 	@scripts/bench-producer.sh

@@ -30,7 +30,7 @@ done
 echo "=== fault tests"
 for m in "${modules[@]}"; do
 	if ! (cd "$m" && CLICKSTREAM_FAULTS=1 GOWORK=off go test -race -count=1 -p 1 -timeout 20m \
-		-run 'TestIntegrationFault' "$@" ./...); then
+		-run 'TestIntegrationFault' ./...); then
 		failed+=("$m (faults)")
 	fi
 done

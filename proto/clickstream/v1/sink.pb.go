@@ -65,7 +65,8 @@ type GetStatusResponse struct {
 	Partitions []*PartitionStatus `protobuf:"bytes,3,rep,name=partitions,proto3" json:"partitions,omitempty"`
 	// Records this replica has written since it started.
 	Processed int64 `protobuf:"varint,4,opt,name=processed,proto3" json:"processed,omitempty"`
-	// The last error a batch hit, retried since; empty when none.
+	// The error the batch in hand failed with and is being retried after;
+	// empty once a batch succeeds.
 	LastError string `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	// True while a store the sink can do without (Valkey) is unreachable;
 	// results stay exact, only slower.

@@ -97,6 +97,11 @@ func (e *Event) AppendID(b []byte) []byte {
 	return strconv.AppendInt(b, e.Item, 10)
 }
 
+// SentAtHeader names the record header in which a real-time replay puts the
+// wall time it sent the record at, as Unix nanoseconds in decimal text, so
+// that a sink can measure the latency from producer to committed row.
+const SentAtHeader = "clickstream-sent-at"
+
 // ErrInvalid is wrapped by every error about an event that cannot be used.
 var ErrInvalid = errors.New("invalid event")
 

@@ -49,14 +49,19 @@ func decode(recs []*kgo.Record, from int64) batch {
 
 // writeBatch writes the records of one partition in one transaction and
 // returns the last record it covered, or nil when all were written before.
-func (s *Sink) writeBatch(ctx context.Context, part *partition, recs []*kgo.Record) (*kgo.Record, error) {
+// deadLettered says whether an earlier attempt already sent the batch's
+// poison records to the dead-letter topic, and is set once they are.
+func (s *Sink) writeBatch(ctx context.Context, part *partition, recs []*kgo.Record, deadLettered *bool) (*kgo.Record, error) {
 	start := time.Now()
 	b := decode(recs, part.next)
 	if b.last == nil {
 		return nil, nil
 	}
-	if err := s.deadLetter(ctx, part.id, b.poison, b.poisoned); err != nil {
-		return nil, err
+	if !*deadLettered {
+		if err := s.deadLetter(ctx, part.id, b.poison, b.poisoned); err != nil {
+			return nil, err
+		}
+		*deadLettered = true
 	}
 	work, err := s.states(ctx, part, b.visitors)
 	if err != nil {
@@ -98,6 +103,7 @@ func (s *Sink) writeBatch(ctx context.Context, part *partition, recs []*kgo.Reco
 	s.saveStates(ctx, part, work, b.visitors)
 	s.evictClosed(part)
 
+	s.observeLatency(recs)
 	s.processed.Add(int64(len(recs)))
 	s.m.records.Add(float64(len(recs)))
 	s.m.inserted.Add(float64(inserted))
@@ -289,5 +295,21 @@ func (s *Sink) saveStates(ctx context.Context, part *partition, work map[int64]*
 	}
 	for _, v := range closed {
 		delete(part.cached, v)
+	}
+}
+
+// observeLatency records, for records stamped by a real-time replay, the
+// time from their sending to now, just after their commit.
+func (s *Sink) observeLatency(recs []*kgo.Record) {
+	now := time.Now().UnixNano()
+	for _, r := range recs {
+		for _, h := range r.Headers {
+			if h.Key != event.SentAtHeader {
+				continue
+			}
+			if sent, err := strconv.ParseInt(string(h.Value), 10, 64); err == nil {
+				s.m.endToEnd.Observe(float64(now-sent) / 1e9)
+			}
+		}
 	}
 }

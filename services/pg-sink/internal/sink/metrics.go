@@ -16,6 +16,7 @@ type metrics struct {
 	batchSize    prometheus.Histogram
 	batchSeconds prometheus.Histogram
 	lag          *prometheus.GaugeVec
+	endToEnd     prometheus.Summary
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -45,6 +46,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to write a partition batch, from its first load to its commit.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
+		endToEnd: prometheus.NewSummary(prometheus.SummaryOpts{
+			Name:       "clickstream_pgsink_end_to_end_seconds",
+			Help:       "From the producer sending a record to its row being committed, for real-time replays (which stamp records with their send time).",
+			Objectives: map[float64]float64{0.5: 0.01, 0.9: 0.005, 0.99: 0.001},
+		}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "clickstream_pgsink_consumer_lag",
 			Help: "Records in the partition not yet written, as of the last batch.",
@@ -52,7 +58,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.records, m.inserted, m.duplicates, m.late, m.deadLettered, m.sessions,
-			m.retries, m.valkeyErrors, m.stateLoads, m.batchSize, m.batchSeconds, m.lag)
+			m.retries, m.valkeyErrors, m.stateLoads, m.batchSize, m.batchSeconds, m.lag, m.endToEnd)
 	}
 	return m
 }

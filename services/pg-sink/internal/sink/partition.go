@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,6 +108,7 @@ func (s *Sink) release(_ context.Context, _ *kgo.Client, revoked map[string][]in
 	for topic, ps := range revoked {
 		for _, p := range ps {
 			delete(s.parts, p)
+			s.m.lag.DeleteLabelValues(strconv.Itoa(int(p)))
 			s.log.Info("partition released", "topic", topic, "partition", p)
 		}
 	}

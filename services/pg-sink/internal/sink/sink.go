@@ -161,11 +161,13 @@ func (s *Sink) writeFetches(ctx context.Context, fetches kgo.Fetches) {
 func (s *Sink) writeWithRetry(ctx context.Context, part *partition, recs []*kgo.Record) (*kgo.Record, error) {
 	wait := 100 * time.Millisecond
 	var stopAt time.Time
+	deadLettered := false // the poison records of this batch, once sent
 	for attempt := 1; ; attempt++ {
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		last, err := s.writeBatch(bctx, part, recs)
+		last, err := s.writeBatch(bctx, part, recs, &deadLettered)
 		cancel()
 		if err == nil {
+			s.lastErr.Store(nil)
 			return last, nil
 		}
 		if errors.Is(err, errLost) {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/clickstream/clickstream/services/platform/event"
 	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/logging"
 	"github.com/clickstream/clickstream/services/producer/internal/clickcsv"
@@ -252,6 +253,11 @@ func (r *Replayer) send(ctx context.Context, p *Progress, rows []clickcsv.Row) e
 			break
 		}
 		rec := batch.next(&rows[i], r.topic.Name, len(rows)-i)
+		if pace != nil {
+			rec.Headers = []kgo.RecordHeader{{
+				Key: event.SentAtHeader, Value: strconv.AppendInt(nil, time.Now().UnixNano(), 10),
+			}}
+		}
 		if i%latencySample == 0 {
 			start := time.Now()
 			r.client.Produce(produceCtx, rec, func(rec *kgo.Record, err error) {
