@@ -112,12 +112,7 @@ func (a *app) consumerStopCmd() *cobra.Command {
 		Example: "  clickstream consumer stop",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for sink := range sinkPorts {
-				if err := a.localDown(sink + "-"); err != nil {
-					return err
-				}
-			}
-			return nil
+			return a.stopSinks()
 		},
 	}
 }
@@ -134,10 +129,8 @@ func (a *app) consumerRestartCmd() *cobra.Command {
 			if replicas == 0 {
 				replicas = len(a.local.List("pg-sink-"))
 			}
-			for sink := range sinkPorts {
-				if err := a.localDown(sink + "-"); err != nil {
-					return err
-				}
+			if err := a.stopSinks(); err != nil {
+				return err
 			}
 			return a.consumerStart(cmd.Context(), replicas)
 		},
@@ -147,23 +140,23 @@ func (a *app) consumerRestartCmd() *cobra.Command {
 }
 
 func (a *app) consumerLogsCmd() *cobra.Command {
-	var lines int
-	var follow bool
-	cmd := &cobra.Command{
-		Use:   "logs",
-		Short: "Print the logs of the sink replicas started on this machine",
-		Example: `  clickstream consumer logs
-  clickstream consumer logs -n 20 -f`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	return a.logsCmd("Print the logs of the sink replicas started on this machine",
+		"  clickstream consumer logs\n  clickstream consumer logs -n 20 -f",
+		func() []string {
 			var paths []string
 			for sink := range sinkPorts {
 				paths = append(paths, a.local.Logs(sink+"-")...)
 			}
-			return tailLogs(cmd.Context(), a.stdout, paths, lines, follow)
-		},
+			return paths
+		})
+}
+
+// stopSinks stops every sink replica running on this machine.
+func (a *app) stopSinks() error {
+	for sink := range sinkPorts {
+		if err := a.localDown(sink + "-"); err != nil {
+			return err
+		}
 	}
-	cmd.Flags().IntVarP(&lines, "lines", "n", 50, "lines to print from the end of each log")
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
-	return cmd
+	return nil
 }

@@ -9,7 +9,27 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 )
+
+// logsCmd is a logs command over the files that paths returns.
+func (a *app) logsCmd(short, example string, paths func() []string) *cobra.Command {
+	var lines int
+	var follow bool
+	cmd := &cobra.Command{
+		Use:     "logs",
+		Short:   short,
+		Example: example,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return tailLogs(cmd.Context(), a.stdout, paths(), lines, follow)
+		},
+	}
+	cmd.Flags().IntVarP(&lines, "lines", "n", 50, "lines to print from the end of each log")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
+	return cmd
+}
 
 // tailLogs prints the last n lines of each file and, with follow, keeps
 // printing what is appended until ctx is done. Several files are prefixed

@@ -222,21 +222,9 @@ func (a *app) producerStopCmd() *cobra.Command {
 }
 
 func (a *app) producerLogsCmd() *cobra.Command {
-	var lines int
-	var follow bool
-	cmd := &cobra.Command{
-		Use:   "logs",
-		Short: "Print the log of the producer started on this machine",
-		Example: `  clickstream producer logs
-  clickstream producer logs -n 200 -f`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return tailLogs(cmd.Context(), a.stdout, []string{a.local.LogPath("producer")}, lines, follow)
-		},
-	}
-	cmd.Flags().IntVarP(&lines, "lines", "n", 50, "lines to print from the end")
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
-	return cmd
+	return a.logsCmd("Print the log of the producer started on this machine",
+		"  clickstream producer logs\n  clickstream producer logs -n 200 -f",
+		func() []string { return []string{a.local.LogPath("producer")} })
 }
 
 // producerClient connects to the producer. With autostart, a loopback
