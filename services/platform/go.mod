@@ -29,6 +29,7 @@ require (
 
 require (
 	github.com/clickstream/clickstream/proto v0.0.0
+	github.com/opensearch-project/opensearch-go/v4 v4.8.1
 	google.golang.org/protobuf v1.36.12
 )
 
