@@ -10,7 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/clickstream/clickstream/services/pg-sink/internal/sink"
+	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/serve/servetest"
 )
 
@@ -141,7 +141,7 @@ func TestIntegrationPoisonRecordToDeadLetters(t *testing.T) {
 	for _, h := range recs[0].Headers {
 		headers[h.Key] = string(h.Value)
 	}
-	if headers[sink.HeaderTopic] != s.topic || headers[sink.HeaderReason] == "" || headers[sink.HeaderOffset] == "" {
+	if headers[kafka.HeaderTopic] != s.topic || headers[kafka.HeaderReason] == "" || headers[kafka.HeaderOffset] == "" {
 		t.Fatalf("dead-letter headers = %v", headers)
 	}
 }

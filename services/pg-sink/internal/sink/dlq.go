@@ -3,18 +3,10 @@ package sink
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-)
 
-// Dead-letter record headers.
-const (
-	HeaderReason    = "clickstream-error"
-	HeaderTopic     = "clickstream-source-topic"
-	HeaderPartition = "clickstream-source-partition"
-	HeaderOffset    = "clickstream-source-offset"
-	HeaderConsumer  = "clickstream-consumer-group"
+	"github.com/clickstream/clickstream/services/platform/kafka"
 )
 
 // deadLetter sends records that cannot be decoded to the dead-letter topic,
@@ -26,18 +18,7 @@ func (s *Sink) deadLetter(ctx context.Context, partition int32, recs []*kgo.Reco
 	}
 	out := make([]*kgo.Record, len(recs))
 	for i, r := range recs {
-		out[i] = &kgo.Record{
-			Topic: s.cfg.DLQTopic,
-			Key:   r.Key,
-			Value: r.Value,
-			Headers: append(append([]kgo.RecordHeader(nil), r.Headers...),
-				kgo.RecordHeader{Key: HeaderReason, Value: []byte(errs[i].Error())},
-				kgo.RecordHeader{Key: HeaderTopic, Value: []byte(r.Topic)},
-				kgo.RecordHeader{Key: HeaderPartition, Value: []byte(strconv.Itoa(int(r.Partition)))},
-				kgo.RecordHeader{Key: HeaderOffset, Value: []byte(strconv.FormatInt(r.Offset, 10))},
-				kgo.RecordHeader{Key: HeaderConsumer, Value: []byte(s.cfg.Group)},
-			),
-		}
+		out[i] = kafka.DeadLetter(s.cfg.DLQTopic, r, s.cfg.Group, errs[i].Error())
 	}
 	if err := s.client.ProduceSync(ctx, out...).FirstErr(); err != nil {
 		return fmt.Errorf("dead-letter %d records: %w", len(out), err)
