@@ -60,6 +60,10 @@ bench-pg-ceiling: data ## PostgreSQL's own rates for the same writes (after benc
 bench-latency: data ## producer-to-committed-row latency during a 100x real-time replay
 	@scripts/bench-latency.sh
 
+.PHONY: bench-search
+bench-search: data ## one search-sink replica over the full file, three bulk sizes
+	@scripts/bench-search.sh
+
 .PHONY: bench-producer
 bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
 	@scripts/bench-producer.sh

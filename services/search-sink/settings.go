@@ -17,7 +17,7 @@ type settings struct {
 	DLQTopic       string        // KAFKA_DLQ_TOPIC
 	Index          string        // SEARCHSINK_INDEX
 	Replicas       int           // OPENSEARCH_REPLICAS, for the index template
-	Limits         index.Limits  // SEARCHSINK_BULK_DOCS, SEARCHSINK_BULK_BYTES
+	Limits         index.Limits  // SEARCHSINK_BULK_DOCS, _BULK_BYTES, _BULK_CONCURRENCY
 	MaxPoll        int           // SEARCHSINK_MAX_POLL_RECORDS
 	GroupSession   time.Duration // KAFKA_GROUP_SESSION_TIMEOUT
 	BackfillLag    int64         // SEARCHSINK_BACKFILL_LAG
@@ -33,8 +33,9 @@ func readSettings(env *config.Env) settings {
 		Index:      env.String("SEARCHSINK_INDEX", searchindex.Index),
 		Replicas:   env.Int("OPENSEARCH_REPLICAS", 0, 0, 10),
 		Limits: index.Limits{
-			Docs:  env.Int("SEARCHSINK_BULK_DOCS", 5000, 1, 100_000),
-			Bytes: env.Int("SEARCHSINK_BULK_BYTES", 5<<20, 1<<10, 100<<20),
+			Docs:       env.Int("SEARCHSINK_BULK_DOCS", 5000, 1, 100_000),
+			Bytes:      env.Int("SEARCHSINK_BULK_BYTES", 5<<20, 1<<10, 100<<20),
+			Concurrent: env.Int("SEARCHSINK_BULK_CONCURRENCY", 2, 1, 64),
 		},
 		MaxPoll:        env.Int("SEARCHSINK_MAX_POLL_RECORDS", 20_000, 1, 1_000_000),
 		GroupSession:   env.Duration("KAFKA_GROUP_SESSION_TIMEOUT", 45*time.Second),

@@ -8,9 +8,11 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
+	"github.com/opensearch-project/opensearch-go/v4"
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 
 	"github.com/clickstream/clickstream/services/platform/event"
@@ -91,4 +93,18 @@ func AppendDoc(b []byte, e *event.Event) []byte {
 		b = append(b, '"')
 	}
 	return append(b, '}')
+}
+
+// EnsureIndex creates the index unless it exists, so that the template's
+// mappings hold from the first document on, and reports whether it did.
+func EnsureIndex(ctx context.Context, client *opensearchapi.Client, index string) (bool, error) {
+	_, err := client.Indices.Create(ctx, opensearchapi.IndicesCreateReq{Index: index})
+	var apiErr *opensearch.StructError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &apiErr) && apiErr.Err.Type == "resource_already_exists_exception":
+		return false, nil
+	}
+	return false, fmt.Errorf("create index %s: %w", index, err)
 }

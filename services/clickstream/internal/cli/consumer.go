@@ -15,17 +15,33 @@ import (
 // sinkPorts places replica i of a sink (from 1) on fixed loopback ports, so
 // that status can find every replica: gRPC at grpc+i, HTTP at http+i.
 var sinkPorts = map[string]struct{ grpc, http int }{
-	"pg-sink": {50060, 8060},
+	"pg-sink":     {50060, 8060},
+	"search-sink": {50070, 8070},
+}
+
+// sinks returns the sinks to run: pg-sink, and the search-sink when
+// OPENSEARCH_ENABLED is set.
+func (a *app) sinks() ([]string, error) {
+	cfg, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SearchSink {
+		return []string{"pg-sink", "search-sink"}, nil
+	}
+	return []string{"pg-sink"}, nil
 }
 
 func (a *app) consumerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "consumer",
-		Short: "Run the sinks on this machine: replicas of pg-sink that share the partitions",
+		Short: "Run the sinks on this machine: replicas that share the topic's partitions",
 		Long: `The sinks consume the events topic: pg-sink writes events and sessions to
-PostgreSQL. Replicas of a sink share the topic's partitions, so more replicas
-than partitions leave some idle. These commands run them on this machine from
-the binaries next to clickstream, with logs under .local/logs.`,
+PostgreSQL, and the search-sink, when OPENSEARCH_ENABLED=true, indexes them
+into OpenSearch under its own consumer group (so enabling it late backfills
+the whole topic). Replicas of a sink share the topic's partitions, so more
+replicas than partitions leave some idle. These commands run them on this
+machine from the binaries next to clickstream, with logs under .local/logs.`,
 	}
 	cmd.AddCommand(a.consumerStartCmd(), a.consumerStopCmd(), a.consumerRestartCmd(), a.consumerLogsCmd(), a.consumerWaitCmd())
 	return cmd
@@ -58,7 +74,12 @@ func (a *app) consumerStart(ctx context.Context, replicas int) error {
 		}
 		replicas = n
 	}
-	for sink, ports := range sinkPorts {
+	sinks, err := a.sinks()
+	if err != nil {
+		return err
+	}
+	for _, sink := range sinks {
+		ports := sinkPorts[sink]
 		bin, err := local.Binary(sink)
 		if err != nil {
 			return err

@@ -102,7 +102,8 @@ func (a *app) dataResetCmd() *cobra.Command {
 		Long: `Empty everything the pipeline wrote: the records of the events topic and of
 the dead-letter topic are deleted (the topics stay, so running services
 carry on), the events, sessions and stored offsets in PostgreSQL are
-truncated, and the cached session states in Valkey are deleted. Without -y
+truncated, the cached session states in Valkey are deleted, and the
+OpenSearch index is deleted and created again empty. Without -y
 it asks first, and refuses when it cannot ask (no terminal).`,
 		Example: `  clickstream data reset
   clickstream data reset -y`,
@@ -147,6 +148,7 @@ func (a *app) reset(ctx context.Context) error {
 		{"kafka", resetKafka},
 		{"postgresql", resetPostgres},
 		{"valkey", resetValkey},
+		{"opensearch", resetOpenSearch},
 	}
 	for _, st := range steps {
 		did, err := st.run(ctx, cfg)

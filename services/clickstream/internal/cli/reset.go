@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/opensearch-project/opensearch-go/v4"
+	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/valkey-io/valkey-go"
 
 	"github.com/clickstream/clickstream/services/platform/config"
 	"github.com/clickstream/clickstream/services/platform/kafka"
+	"github.com/clickstream/clickstream/services/platform/searchindex"
 )
 
 // resetKafka deletes every record of the events and dead-letter topics and
@@ -123,4 +127,28 @@ func resetValkey(ctx context.Context, cfg *settings) (string, error) {
 		}
 	}
 	return fmt.Sprintf("deleted %s keys", count(int64(n))), nil
+}
+
+// resetOpenSearch deletes the index and creates it again, empty, under the
+// template. A running search-sink carries on writing into the new index.
+func resetOpenSearch(ctx context.Context, cfg *settings) (string, error) {
+	if cfg.OpenSearch.URL == "" {
+		return "skipped: OPENSEARCH_URL is not set", nil
+	}
+	client, err := openSearchClient(ctx, cfg.OpenSearch)
+	if err != nil {
+		return "", err
+	}
+	_, err = client.Indices.Delete(ctx, opensearchapi.IndicesDeleteReq{Indices: []string{searchindex.Index}})
+	var apiErr *opensearch.StructError
+	if err != nil && !(errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound) {
+		return "", fmt.Errorf("delete index %s: %w", searchindex.Index, err)
+	}
+	if err := searchindex.ApplyTemplate(ctx, client, cfg.OpenSearch.Replicas); err != nil {
+		return "", err
+	}
+	if _, err := searchindex.EnsureIndex(ctx, client, searchindex.Index); err != nil {
+		return "", err
+	}
+	return "index " + searchindex.Index + " emptied", nil
 }

@@ -15,6 +15,20 @@ type settings struct {
 	PGURL        config.Secret // PG_URL
 	ValkeyURL    config.Secret // VALKEY_URL
 	ValkeyPrefix string        // VALKEY_PREFIX
+	OpenSearch   openSearchSettings
+	// SearchSink says whether consumer start runs the search-sink too:
+	// OPENSEARCH_ENABLED, off by default.
+	SearchSink bool
+}
+
+// openSearchSettings are how opensearch init reaches OpenSearch and its
+// Dashboards; both use the same credentials.
+type openSearchSettings struct {
+	URL           string        // OPENSEARCH_URL; empty when OpenSearch is not used
+	User          string        // OPENSEARCH_USER
+	Password      config.Secret // OPENSEARCH_PASSWORD
+	DashboardsURL string        // OPENSEARCH_DASHBOARDS_URL
+	Replicas      int           // OPENSEARCH_REPLICAS: replicas of the index, 0 on one node
 }
 
 func readSettings(env *config.Env) settings {
@@ -29,5 +43,23 @@ func readSettings(env *config.Env) settings {
 		PGURL:        config.Secret(env.String("PG_URL", "")),
 		ValkeyURL:    config.Secret(env.String("VALKEY_URL", "")),
 		ValkeyPrefix: env.String("VALKEY_PREFIX", "clickstream:"),
+		OpenSearch:   readOpenSearch(env),
+		SearchSink:   env.Bool("OPENSEARCH_ENABLED", false),
 	}
+}
+
+func readOpenSearch(env *config.Env) openSearchSettings {
+	s := openSearchSettings{
+		User:          env.String("OPENSEARCH_USER", ""),
+		Password:      config.Secret(env.String("OPENSEARCH_PASSWORD", "")),
+		DashboardsURL: "http://127.0.0.1:5601",
+		Replicas:      env.Int("OPENSEARCH_REPLICAS", 0, 0, 16),
+	}
+	if u := env.URL("OPENSEARCH_URL", false, "http", "https"); u != nil {
+		s.URL = u.String()
+	}
+	if u := env.URL("OPENSEARCH_DASHBOARDS_URL", false, "http", "https"); u != nil {
+		s.DashboardsURL = u.String()
+	}
+	return s
 }

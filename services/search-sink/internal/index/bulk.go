@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 
@@ -20,10 +23,11 @@ type Rejection struct {
 	Reason string
 }
 
-// Limits bound one _bulk request.
+// Limits bound one _bulk request, and how many run at once.
 type Limits struct {
-	Docs  int // documents per request
-	Bytes int // request body bytes
+	Docs       int // documents per request
+	Bytes      int // request body bytes
+	Concurrent int // requests in flight
 }
 
 // Bulker indexes events through _bulk, each under an id spelled from its
@@ -47,15 +51,24 @@ func NewBulker(client *opensearchapi.Client, index string, limits Limits) *Bulke
 // events refused for good, which only a change to the event could fix, and
 // an error only when ctx ended first; then nothing may be taken as durable.
 func (b *Bulker) Index(ctx context.Context, events []event.Event) ([]Rejection, error) {
+	var mu sync.Mutex
 	var rejected []Rejection
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(b.limits.Concurrent, 1))
 	for len(events) > 0 {
 		n, body := b.body(events)
-		rej, err := b.write(ctx, events[:n], body)
-		if err != nil {
-			return nil, err
-		}
-		rejected = append(rejected, rej...)
+		chunk := events[:n]
+		g.Go(func() error {
+			rej, err := b.write(gctx, chunk, body)
+			mu.Lock()
+			rejected = append(rejected, rej...)
+			mu.Unlock()
+			return err
+		})
 		events = events[n:]
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return rejected, nil
 }
