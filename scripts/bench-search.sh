@@ -35,6 +35,7 @@ for size in $sizes; do
 	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 	kill -TERM "$pid"
 	wait "$pid" || true
+	curl -s -XPOST "$OPENSEARCH_URL/$index/_refresh" >/dev/null
 	docs=$(curl -s "$OPENSEARCH_URL/$index/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
 	awk -v s="$start" -v e="$end" -v n="$events" -v b="$size" -v d="$docs" -v kb="$rss" 'BEGIN {
 		printf "bulk %6d docs: %8d events in %5.1f s = %6.0f docs/s, %d documents, peak RSS %.0f MB\n",
