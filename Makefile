@@ -73,7 +73,7 @@ test: build ## start the servers, run every module's tests with -race, stop the 
 	@scripts/test.sh
 
 .PHONY: test-unit
-test-unit: ## run every module's tests without servers (integration tests skip)
+test-unit: ## run every module's tests against whatever .env or the environment names; without them integration tests skip
 	@for m in $(MODULES); do (cd $$m && GOWORK=off go test -race -count=1 ./...); done
 
 .PHONY: lint

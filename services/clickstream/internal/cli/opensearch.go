@@ -103,7 +103,7 @@ func (a *app) opensearchInit(ctx context.Context, asJSON bool) error {
 
 	rep := &initReport{
 		OpenSearchURL: config.Mask(s.URL), DashboardsURL: config.Mask(s.DashboardsURL),
-		Index: searchindex.Index, Imported: map[string]int{},
+		Index: cfg.OpenSearch.Index, Imported: map[string]int{},
 	}
 	var out io.Writer = a.stdout
 	if asJSON {
@@ -120,7 +120,7 @@ func (a *app) opensearchInit(ctx context.Context, asJSON bool) error {
 	template := applyTemplateStep(ctx, client, s.Replicas)
 	add(template)
 	if template.OK {
-		add(indexStep(ctx, client, searchindex.Index, rep))
+		add(indexStep(ctx, client, cfg.OpenSearch.Index, rep))
 	}
 	add(importStep(ctx, s, rep))
 

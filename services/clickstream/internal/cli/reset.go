@@ -139,16 +139,16 @@ func resetOpenSearch(ctx context.Context, cfg *settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = client.Indices.Delete(ctx, opensearchapi.IndicesDeleteReq{Indices: []string{searchindex.Index}})
+	_, err = client.Indices.Delete(ctx, opensearchapi.IndicesDeleteReq{Indices: []string{cfg.OpenSearch.Index}})
 	var apiErr *opensearch.StructError
 	if err != nil && !(errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound) {
-		return "", fmt.Errorf("delete index %s: %w", searchindex.Index, err)
+		return "", fmt.Errorf("delete index %s: %w", cfg.OpenSearch.Index, err)
 	}
 	if err := searchindex.ApplyTemplate(ctx, client, cfg.OpenSearch.Replicas); err != nil {
 		return "", err
 	}
-	if _, err := searchindex.EnsureIndex(ctx, client, searchindex.Index); err != nil {
+	if _, err := searchindex.EnsureIndex(ctx, client, cfg.OpenSearch.Index); err != nil {
 		return "", err
 	}
-	return "index " + searchindex.Index + " emptied", nil
+	return "index " + cfg.OpenSearch.Index + " emptied", nil
 }

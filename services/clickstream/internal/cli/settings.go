@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/clickstream/clickstream/services/platform/config"
 	"github.com/clickstream/clickstream/services/platform/kafka"
+	"github.com/clickstream/clickstream/services/platform/searchindex"
 )
 
 // settings are what the CLI reads from the environment: where the services
@@ -28,6 +29,7 @@ type openSearchSettings struct {
 	User          string        // OPENSEARCH_USER
 	Password      config.Secret // OPENSEARCH_PASSWORD
 	DashboardsURL string        // OPENSEARCH_DASHBOARDS_URL
+	Index         string        // SEARCHSINK_INDEX
 	Replicas      int           // OPENSEARCH_REPLICAS: replicas of the index, 0 on one node
 }
 
@@ -53,7 +55,8 @@ func readOpenSearch(env *config.Env) openSearchSettings {
 		User:          env.String("OPENSEARCH_USER", ""),
 		Password:      config.Secret(env.String("OPENSEARCH_PASSWORD", "")),
 		DashboardsURL: "http://127.0.0.1:5601",
-		Replicas:      env.Int("OPENSEARCH_REPLICAS", 0, 0, 16),
+		Index:         env.String("SEARCHSINK_INDEX", searchindex.Index),
+		Replicas:      env.Int("OPENSEARCH_REPLICAS", 0, 0, 10),
 	}
 	if u := env.URL("OPENSEARCH_URL", false, "http", "https"); u != nil {
 		s.URL = u.String()

@@ -106,8 +106,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 		})
 		c.track(ctx, fetches)
 		if recs := fetches.Records(); len(recs) > 0 {
+			// write gives up only when the sink stops: the uncommitted batch
+			// is then read again by whoever owns its partitions next.
 			if err := c.write(ctx, recs); err != nil {
 				c.log.Warn("batch not written; it will be read again", "records", len(recs), "err", err)
+				c.client.AllowRebalance()
+				return nil
 			}
 		}
 		c.client.AllowRebalance()
@@ -145,12 +149,13 @@ func (c *Consumer) write(ctx context.Context, recs []*kgo.Record) error {
 		dead = append(dead, c.deadLetter(from[rj.Event.Identity()], "rejected by OpenSearch: "+rj.Reason))
 	}
 	if len(dead) > 0 {
-		if err := c.client.ProduceSync(wctx, dead...).FirstErr(); err != nil {
-			return fmt.Errorf("dead-letter %d records: %w", len(dead), err)
+		err := c.retry(wctx, "dead-letter", func() error { return c.client.ProduceSync(wctx, dead...).FirstErr() })
+		if err != nil {
+			return err
 		}
 	}
-	if err := c.client.CommitRecords(wctx, recs...); err != nil {
-		return fmt.Errorf("commit offsets: %w", err)
+	if err := c.retry(wctx, "commit offsets", func() error { return c.client.CommitRecords(wctx, recs...) }); err != nil {
+		return err
 	}
 
 	c.processed.Add(int64(len(recs)))
@@ -160,6 +165,27 @@ func (c *Consumer) write(ctx context.Context, recs []*kgo.Record) error {
 	c.m.deadLettered.Add(float64(len(dead)))
 	c.m.batchSeconds.Observe(time.Since(start).Seconds())
 	return nil
+}
+
+// retry runs fn until it succeeds or ctx ends, with backoff: a batch must
+// not be skipped, or the offsets of the next one would cover it.
+func (c *Consumer) retry(ctx context.Context, what string, fn func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		msg := what + ": " + err.Error()
+		c.lastErr.Store(&msg)
+		c.log.Warn("retrying", "step", what, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // deadLetter logs and builds the dead-letter record for r.
