@@ -13,7 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
-	"github.com/clickstream/clickstream/services/pg-sink/internal/cache"
 	"github.com/clickstream/clickstream/services/pg-sink/internal/sink"
 	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/serve"
@@ -35,40 +34,46 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	vk, err := cache.Dial(ctx, cfg.ValkeyURL.Reveal())
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
 	admin, err := kafka.NewClient(ctx, cfg.Kafka, log)
 	if err != nil {
-		vk.Close()
 		pool.Close()
 		return nil, err
 	}
 	defer admin.Close()
 	if _, err := kafka.EnsureTopic(ctx, admin, kafka.TopicSpec{Name: cfg.DLQTopic, Partitions: 1, Replication: -1}); err != nil {
-		vk.Close()
 		pool.Close()
 		return nil, err
 	}
 
+	// Valkey is a cache: without it the sink starts degraded, reads every
+	// state from PostgreSQL, and keeps trying to reach it.
+	valkey := &valkeyConn{url: cfg.ValkeyURL.Reveal(), prefix: cfg.KeyPrefix, ttl: cfg.StateTTL, log: log}
+	store := valkey.dial(ctx)
 	s, err := sink.New(sink.Config{
 		Group: cfg.Group, Topic: cfg.Kafka.Topic, DLQTopic: cfg.DLQTopic,
 		SessionTimeout: cfg.SessionTimeout, MaxPoll: cfg.MaxPoll, StopTimeout: 7 * time.Second,
-	}, pool, cache.New(vk, cfg.KeyPrefix, cfg.StateTTL),
-		append(cfg.Kafka.Opts(log), kgo.SessionTimeout(cfg.GroupSession)), log, srv.Registry())
+	}, pool, store, append(cfg.Kafka.Opts(log), kgo.SessionTimeout(cfg.GroupSession)), log, srv.Registry())
 	if err != nil {
-		vk.Close()
+		valkey.close()
 		pool.Close()
 		return nil, err
 	}
 	s.OnDegraded = func(down bool) { srv.SetServing(!down) }
+	srv.SetReady(func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		return nil
+	})
 	clickstreamv1.RegisterSinkServiceServer(srv.GRPC(), s.StatusServer())
 
+	if store == nil {
+		srv.SetServing(false)
+		go valkey.redial(ctx, s.UseCache)
+	}
 	return func(ctx context.Context) error {
 		defer pool.Close()
-		defer vk.Close()
+		defer valkey.close()
 		return s.Run(ctx)
 	}, nil
 }

@@ -9,7 +9,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/valkey-io/valkey-go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
 	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/serve/servetest"
 )
@@ -143,5 +147,29 @@ func TestIntegrationPoisonRecordToDeadLetters(t *testing.T) {
 	}
 	if headers[kafka.HeaderTopic] != s.topic || headers[kafka.HeaderReason] == "" || headers[kafka.HeaderOffset] == "" {
 		t.Fatalf("dead-letter headers = %v", headers)
+	}
+}
+
+func TestIntegrationStartsWithoutValkey(t *testing.T) {
+	s := newStack(t)
+	s.produce(t, sample(t))
+	p := s.sink(t, "VALKEY_URL=redis://127.0.0.1:1/0") // nothing listens there
+	s.waitWritten(t, 60*time.Second)
+	s.compare(t, sample(t))
+
+	conn, err := grpc.NewClient(p.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "pg-sink"})
+	if err != nil || resp.Status != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("health without Valkey = %v, %v; want NOT_SERVING", resp, err)
+	}
+	st, err := clickstreamv1.NewSinkServiceClient(conn).GetStatus(ctx, &clickstreamv1.GetStatusRequest{})
+	if err != nil || !st.Degraded {
+		t.Fatalf("status without Valkey = %v, %v; want degraded", st, err)
 	}
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -53,6 +54,12 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 		return nil, err
 	}
 	c.OnDegraded = func(down bool) { srv.SetServing(!down) }
+	srv.SetReady(func(ctx context.Context) error {
+		if _, err := search.Cluster.Health(ctx, nil); err != nil {
+			return fmt.Errorf("opensearch: %w", err)
+		}
+		return nil
+	})
 	clickstreamv1.RegisterSinkServiceServer(srv.GRPC(), c.StatusServer())
 	return c.Run, nil
 }

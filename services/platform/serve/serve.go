@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,13 +47,17 @@ type Options struct {
 type Server struct {
 	name     string
 	log      *slog.Logger
-	ready    func(context.Context) error
+	ready    atomic.Pointer[func(context.Context) error]
 	grpc     *grpc.Server
 	health   *health.Server
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	grpcLis  net.Listener
 	httpLis  net.Listener
+
+	// Health is SERVING while the server runs and the service has not said
+	// otherwise through SetServing.
+	running, degraded atomic.Bool
 }
 
 // Listen binds both addresses and prepares the servers without serving yet,
@@ -71,7 +76,6 @@ func Listen(opts Options) (*Server, error) {
 	s := &Server{
 		name:     opts.Name,
 		log:      logging.OrDiscard(opts.Logger),
-		ready:    opts.Ready,
 		grpc:     grpc.NewServer(opts.GRPCOptions...),
 		health:   health.NewServer(),
 		mux:      http.NewServeMux(),
@@ -79,13 +83,16 @@ func Listen(opts Options) (*Server, error) {
 		grpcLis:  grpcLis,
 		httpLis:  httpLis,
 	}
+	if opts.Ready != nil {
+		s.SetReady(opts.Ready)
+	}
 	s.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	s.SetServing(false)
+	s.applyHealth()
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -110,11 +117,23 @@ func (s *Server) GRPCAddr() net.Addr { return s.grpcLis.Addr() }
 // HTTPAddr returns the bound HTTP address.
 func (s *Server) HTTPAddr() net.Addr { return s.httpLis.Addr() }
 
-// SetServing sets the gRPC health status of the whole server and of the
-// named service.
+// SetReady sets what /readyz checks: the stores the service cannot work
+// without. Services call it from their Start.
+func (s *Server) SetReady(ready func(context.Context) error) {
+	s.ready.Store(&ready)
+}
+
+// SetServing says whether the service can do its work: false reports
+// NOT_SERVING through the gRPC health service (of the whole server and of
+// the named service) until it is set back, also before [Server.Run].
 func (s *Server) SetServing(ok bool) {
+	s.degraded.Store(!ok)
+	s.applyHealth()
+}
+
+func (s *Server) applyHealth() {
 	status := healthpb.HealthCheckResponse_NOT_SERVING
-	if ok {
+	if s.running.Load() && !s.degraded.Load() {
 		status = healthpb.HealthCheckResponse_SERVING
 	}
 	s.health.SetServingStatus("", status)
@@ -122,10 +141,10 @@ func (s *Server) SetServing(ok bool) {
 }
 
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
-	if s.ready != nil {
+	if ready := s.ready.Load(); ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := s.ready(ctx); err != nil {
+		if err := (*ready)(ctx); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -142,7 +161,8 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() { errc <- httpSrv.Serve(s.httpLis) }()
 
-	s.SetServing(true)
+	s.running.Store(true)
+	s.applyHealth()
 	s.log.Info("serving", "grpc_addr", s.GRPCAddr().String(), "http_addr", s.HTTPAddr().String())
 
 	var err error
@@ -152,7 +172,8 @@ func (s *Server) Run(ctx context.Context) error {
 		err = fmt.Errorf("serve: %w", err)
 	}
 
-	s.SetServing(false)
+	s.running.Store(false)
+	s.applyHealth()
 	s.stopGRPC()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StopTimeout)
 	defer cancel()

@@ -253,6 +253,11 @@ func (s *Sink) evictClosed(part *partition) {
 // failure is logged and remembered, never fatal: the generation is bumped
 // before the next write, so that whatever was half written is ignored.
 func (s *Sink) saveStates(ctx context.Context, part *partition, work map[int64]*session.State, visitors []int64) {
+	store := s.cache.Load()
+	if store == nil {
+		part.trusted, part.stale = false, true
+		return
+	}
 	if part.stale && !s.valkeyRetryDue() {
 		return
 	}
@@ -284,7 +289,7 @@ func (s *Sink) saveStates(ctx context.Context, part *partition, work map[int64]*
 	vctx, cancel := context.WithTimeout(ctx, valkeyTimeout)
 	defer cancel()
 	mark := cache.Mark{Gen: part.gen, Offset: part.next}
-	if err := s.cache.Save(vctx, s.cfg.Topic, part.id, mark, open, closed); err != nil {
+	if err := store.Save(vctx, s.cfg.Topic, part.id, mark, open, closed); err != nil {
 		s.valkeyFailed(part, err)
 		return
 	}

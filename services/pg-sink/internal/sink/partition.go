@@ -183,12 +183,17 @@ func (s *Sink) states(ctx context.Context, part *partition, visitors []int64) (m
 // visitors still missing. A Valkey failure is not an error: PostgreSQL has
 // every state.
 func (s *Sink) fromValkey(ctx context.Context, part *partition, visitors []int64, work map[int64]*session.State) []int64 {
+	store := s.cache.Load()
+	if store == nil {
+		part.trusted, part.stale = false, true
+		return visitors
+	}
 	if part.stale {
 		return visitors
 	}
 	vctx, cancel := context.WithTimeout(ctx, valkeyTimeout)
 	defer cancel()
-	mark, entries, err := s.cache.Load(vctx, s.cfg.Topic, part.id, visitors)
+	mark, entries, err := store.Load(vctx, s.cfg.Topic, part.id, visitors)
 	if err != nil {
 		s.valkeyFailed(part, err)
 		return visitors

@@ -47,7 +47,7 @@ type Config struct {
 type Sink struct {
 	cfg    Config
 	pool   *pgxpool.Pool
-	cache  *cache.Store
+	cache  atomic.Pointer[cache.Store] // nil until Valkey is reached
 	client *kgo.Client
 	log    *slog.Logger
 	m      *metrics
@@ -66,13 +66,13 @@ type Sink struct {
 	OnDegraded func(bool)
 }
 
-// New returns a sink writing through pool and caching in store. Its Kafka
+// New returns a sink writing through pool and caching in store, which may
+// be nil while Valkey cannot be reached (see [Sink.UseCache]). Its Kafka
 // client is made from base options (brokers, TLS) plus the group's own.
 func New(cfg Config, pool *pgxpool.Pool, store *cache.Store, base []kgo.Opt, log *slog.Logger, reg prometheus.Registerer) (*Sink, error) {
 	s := &Sink{
 		cfg:   cfg,
 		pool:  pool,
-		cache: store,
 		log:   logging.OrDiscard(log),
 		m:     newMetrics(reg),
 		parts: make(map[int32]*partition),
@@ -92,7 +92,20 @@ func New(cfg Config, pool *pgxpool.Pool, store *cache.Store, base []kgo.Opt, log
 		return nil, fmt.Errorf("kafka consumer: %w", err)
 	}
 	s.client = client
+	if store != nil {
+		s.cache.Store(store)
+	} else {
+		s.valkeyDown.Store(true)
+	}
 	return s, nil
+}
+
+// UseCache starts caching in store, once Valkey could be reached after
+// the sink started without it. Partitions trust it only after their next
+// write bumps their generation.
+func (s *Sink) UseCache(store *cache.Store) {
+	s.cache.Store(store)
+	s.valkeyOK()
 }
 
 // Client returns the sink's Kafka client, to produce to the dead-letter
