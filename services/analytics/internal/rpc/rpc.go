@@ -1,0 +1,233 @@
+// Package rpc serves clickstream.v1.AnalyticsService: it checks requests,
+// turns them into funnel queries and status probes, and maps errors to gRPC
+// codes.
+package rpc
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
+	"github.com/clickstream/clickstream/services/analytics/internal/funnel"
+	"github.com/clickstream/clickstream/services/analytics/internal/probe"
+	"github.com/clickstream/clickstream/sql/db"
+)
+
+// MaxWindows bounds the windows of one funnel request.
+const MaxWindows = 16
+
+// Server implements the analytics API.
+type Server struct {
+	clickstreamv1.UnimplementedAnalyticsServiceServer
+	queries *db.Queries
+	probe   func(context.Context) probe.Report
+}
+
+var _ clickstreamv1.AnalyticsServiceServer = (*Server)(nil)
+
+// New returns a server querying through queries and probing with probe.
+func New(queries *db.Queries, probe func(context.Context) probe.Report) *Server {
+	return &Server{queries: queries, probe: probe}
+}
+
+// GetFunnel computes the funnel of each window.
+func (s *Server) GetFunnel(ctx context.Context, req *clickstreamv1.GetFunnelRequest) (*clickstreamv1.GetFunnelResponse, error) {
+	if len(req.GetWindows()) > MaxWindows {
+		return nil, status.Errorf(codes.InvalidArgument, "at most %d windows, got %d", MaxWindows, len(req.GetWindows()))
+	}
+	windows := []funnel.Window{{Kind: funnel.AllTime}, {Kind: funnel.LastDay}, {Kind: funnel.LastMonth}}
+	if len(req.GetWindows()) > 0 {
+		windows = windows[:0]
+		for i, w := range req.GetWindows() {
+			fw, err := window(w)
+			if err != nil {
+				return nil, status.Errorf(codes.InvalidArgument, "windows[%d]: %v", i, err)
+			}
+			windows = append(windows, fw)
+		}
+	}
+	counts, err := funnel.Compute(ctx, s.queries, windows)
+	if err != nil {
+		return nil, errorStatus(err)
+	}
+	resp := &clickstreamv1.GetFunnelResponse{}
+	for _, c := range counts {
+		resp.Funnels = append(resp.Funnels, funnelProto(c))
+	}
+	return resp, nil
+}
+
+// window checks a requested window.
+func window(w *clickstreamv1.Window) (funnel.Window, error) {
+	switch v := w.GetWindow().(type) {
+	case *clickstreamv1.Window_AllTime:
+		return funnel.Window{Kind: funnel.AllTime}, nil
+	case *clickstreamv1.Window_LastDay:
+		return funnel.Window{Kind: funnel.LastDay}, nil
+	case *clickstreamv1.Window_LastMonth:
+		return funnel.Window{Kind: funnel.LastMonth}, nil
+	case *clickstreamv1.Window_Range:
+		r := v.Range
+		if r.GetStart() == nil || r.GetEnd() == nil {
+			return funnel.Window{}, errors.New("a range needs a start and an end")
+		}
+		if err := r.GetStart().CheckValid(); err != nil {
+			return funnel.Window{}, err
+		}
+		if err := r.GetEnd().CheckValid(); err != nil {
+			return funnel.Window{}, err
+		}
+		return funnel.Window{Kind: funnel.Range, Start: r.GetStart().AsTime(), End: r.GetEnd().AsTime()}, nil
+	}
+	return funnel.Window{}, errors.New("no window set: choose all_time, last_day, last_month or range")
+}
+
+func funnelProto(c funnel.Counts) *clickstreamv1.Funnel {
+	f := &clickstreamv1.Funnel{
+		Sessions: c.Sessions, CartSessions: c.CartSessions, PurchaseSessions: c.PurchaseSessions,
+		Purchases: c.Purchases, ConversionRate: c.ConversionRate, CartAbandonment: c.CartAbandonment,
+		AvgItemsPerPurchase: c.AvgItemsPerPurchase, Range: &clickstreamv1.TimeRange{},
+	}
+	switch c.Kind {
+	case funnel.AllTime:
+		f.Window = &clickstreamv1.Window{Window: &clickstreamv1.Window_AllTime{AllTime: true}}
+	case funnel.LastDay:
+		f.Window = &clickstreamv1.Window{Window: &clickstreamv1.Window_LastDay{LastDay: true}}
+	case funnel.LastMonth:
+		f.Window = &clickstreamv1.Window{Window: &clickstreamv1.Window_LastMonth{LastMonth: true}}
+	case funnel.Range:
+		f.Window = &clickstreamv1.Window{Window: &clickstreamv1.Window_Range{Range: &clickstreamv1.TimeRange{
+			Start: timestamppb.New(c.Start), End: timestamppb.New(c.End)}}}
+	}
+	if !c.From.IsZero() {
+		f.Range.Start = timestamppb.New(c.From)
+	}
+	if !c.To.IsZero() {
+		f.Range.End = timestamppb.New(c.To)
+	}
+	return f
+}
+
+var eventTypes = map[clickstreamv1.ItemKind]string{
+	clickstreamv1.ItemKind_ITEM_KIND_VIEWED:    "view",
+	clickstreamv1.ItemKind_ITEM_KIND_CARTED:    "addtocart",
+	clickstreamv1.ItemKind_ITEM_KIND_PURCHASED: "transaction",
+}
+
+// GetTopItems ranks items by their events of one type in a window of event
+// time.
+func (s *Server) GetTopItems(ctx context.Context, req *clickstreamv1.GetTopItemsRequest) (*clickstreamv1.GetTopItemsResponse, error) {
+	typ, ok := eventTypes[req.GetKind()]
+	if !ok {
+		return nil, status.Error(codes.InvalidArgument, "kind must be viewed, carted or purchased")
+	}
+	limit := req.GetLimit()
+	if limit == 0 {
+		limit = 10
+	}
+	if limit < 0 || limit > 1000 {
+		return nil, status.Errorf(codes.InvalidArgument, "limit must be in [1, 1000], got %d", limit)
+	}
+	w := funnel.Window{Kind: funnel.AllTime}
+	if req.GetWindow() != nil {
+		var err error
+		if w, err = window(req.GetWindow()); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "window: %v", err)
+		}
+	}
+	from, to, err := funnel.Bounds(ctx, s.queries, w)
+	if err != nil {
+		return nil, errorStatus(err)
+	}
+	rows, err := s.queries.TopItems(ctx, db.TopItemsParams{EventType: typ, FromTime: from, ToTime: to, MaxItems: int32(limit)})
+	if err != nil {
+		return nil, errorStatus(err)
+	}
+	resp := &clickstreamv1.GetTopItemsResponse{}
+	for _, r := range rows {
+		resp.Items = append(resp.Items, &clickstreamv1.ItemCount{ItemId: r.ItemID, Events: r.Events})
+	}
+	return resp, nil
+}
+
+// GetPipelineStatus probes the whole pipeline.
+func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipelineStatusRequest) (*clickstreamv1.GetPipelineStatusResponse, error) {
+	return statusProto(s.probe(ctx)), nil
+}
+
+// WatchFunnel pushes the all-time funnel and the status every interval.
+func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream clickstreamv1.AnalyticsService_WatchFunnelServer) error {
+	interval := time.Second
+	if d := req.GetInterval(); d != nil {
+		if err := d.CheckValid(); err != nil {
+			return status.Errorf(codes.InvalidArgument, "interval: %v", err)
+		}
+		interval = d.AsDuration()
+		if interval < 100*time.Millisecond {
+			return status.Errorf(codes.InvalidArgument, "interval must be at least 100ms, got %v", interval)
+		}
+	}
+	ctx := stream.Context()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		counts, err := funnel.Compute(ctx, s.queries, []funnel.Window{{Kind: funnel.AllTime}})
+		if err != nil {
+			return errorStatus(err)
+		}
+		msg := &clickstreamv1.WatchFunnelResponse{AllTime: funnelProto(counts[0]), Status: statusProto(s.probe(ctx))}
+		if err := stream.Send(msg); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// errorStatus maps a query error to a gRPC status: deadlines and
+// cancellations keep their codes, bad ranges are the caller's, the rest is
+// the store's.
+func errorStatus(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return status.FromContextError(err).Err()
+	case errors.Is(err, funnel.ErrBadRange):
+		return status.Error(codes.InvalidArgument, err.Error())
+	}
+	return status.Errorf(codes.Unavailable, "postgresql: %v", err)
+}
+
+func statusProto(r probe.Report) *clickstreamv1.GetPipelineStatusResponse {
+	resp := &clickstreamv1.GetPipelineStatusResponse{CheckedAt: timestamppb.New(r.CheckedAt)}
+	for _, st := range r.Stores {
+		resp.Stores = append(resp.Stores, &clickstreamv1.StoreStatus{
+			Name: st.Name, Address: st.Address, Reachable: st.Reachable, Error: st.Err,
+			Counts: st.Counts, Latency: durationpb.New(st.Latency),
+		})
+	}
+	resp.Topic = &clickstreamv1.TopicStatus{Name: r.Topic.Name}
+	for _, p := range r.Topic.Partitions {
+		resp.Topic.Partitions = append(resp.Topic.Partitions,
+			&clickstreamv1.PartitionOffsets{Partition: p.Partition, StartOffset: p.Start, EndOffset: p.End})
+	}
+	for _, g := range r.Groups {
+		gs := &clickstreamv1.GroupStatus{Name: g.Name, TotalLag: g.TotalLag}
+		for _, l := range g.Partitions {
+			gs.Partitions = append(gs.Partitions, &clickstreamv1.PartitionLag{Partition: l.Partition, Offset: l.Offset, Lag: l.Lag})
+		}
+		resp.Groups = append(resp.Groups, gs)
+	}
+	for _, h := range r.Services {
+		resp.Services = append(resp.Services, &clickstreamv1.ServiceStatus{Name: h.Name, Address: h.Addr, Health: h.State})
+	}
+	return resp
+}

@@ -1,0 +1,28 @@
+-- Queries of the analytics service.
+
+-- name: Funnel :one
+-- The funnel of the sessions that started in [from, to).
+SELECT count(*)                                              AS sessions,
+       count(*) FILTER (WHERE cart_count > 0)                AS cart_sessions,
+       count(*) FILTER (WHERE converted)                     AS purchase_sessions,
+       coalesce(sum(transaction_count), 0)::bigint           AS purchases,
+       count(*) FILTER (WHERE cart_count > 0 AND NOT converted) AS abandoned_sessions,
+       coalesce(sum(cardinality(items_purchased)) FILTER (WHERE converted), 0)::bigint AS purchased_items
+FROM sessions
+WHERE session_start >= @from_time AND session_start < @to_time;
+
+-- name: NewestSessionStart :one
+SELECT coalesce(max(session_start), 'epoch'::timestamptz)::timestamptz AS newest FROM sessions;
+
+-- name: TopItems :many
+-- The items with the most events of a type in [from, to).
+SELECT item_id, count(*) AS events
+FROM events
+WHERE event_type = @event_type AND event_time >= @from_time AND event_time < @to_time
+GROUP BY item_id
+ORDER BY events DESC, item_id
+LIMIT @max_items;
+
+-- name: TableCounts :one
+SELECT (SELECT count(*) FROM events)   AS events,
+       (SELECT count(*) FROM sessions) AS sessions;
