@@ -45,7 +45,7 @@ var (
 // Counts is one window's funnel.
 type Counts struct {
 	Resolved
-	Sessions, CartSessions, PurchaseSessions, Purchases int64
+	Sessions, CartSessions, PurchaseSessions, Purchases  int64
 	ConversionRate, CartAbandonment, AvgItemsPerPurchase float64
 }
 
