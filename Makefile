@@ -101,6 +101,7 @@ demo: up data ## the stack, the sinks, 100,000 events replayed and written
 	@bin/clickstream consumer start
 	@bin/clickstream producer start --limit 100000 --wait
 	@bin/clickstream consumer wait --timeout 10m
+	@bin/clickstream analytics
 
 .PHONY: clean
 clean: ## stop the servers and delete their data and bin/

@@ -10,6 +10,28 @@ import (
 	"time"
 )
 
+const dataVersion = `-- name: DataVersion :one
+SELECT coalesce(sum(next_offset), 0)::bigint AS offsets,
+       count(*)                              AS partitions,
+       coalesce(max(updated_at), 'epoch'::timestamptz)::timestamptz AS updated
+FROM consumer_offsets
+`
+
+type DataVersionRow struct {
+	Offsets    int64
+	Partitions int64
+	Updated    time.Time
+}
+
+// Changes whenever a sink commits a batch or the tables are reset: every
+// write to sessions moves a stored offset in the same transaction.
+func (q *Queries) DataVersion(ctx context.Context) (DataVersionRow, error) {
+	row := q.db.QueryRow(ctx, dataVersion)
+	var i DataVersionRow
+	err := row.Scan(&i.Offsets, &i.Partitions, &i.Updated)
+	return i, err
+}
+
 const funnel = `-- name: Funnel :one
 
 SELECT count(*)                                              AS sessions,
@@ -41,6 +63,41 @@ type FunnelRow struct {
 func (q *Queries) Funnel(ctx context.Context, arg FunnelParams) (FunnelRow, error) {
 	row := q.db.QueryRow(ctx, funnel, arg.FromTime, arg.ToTime)
 	var i FunnelRow
+	err := row.Scan(
+		&i.Sessions,
+		&i.CartSessions,
+		&i.PurchaseSessions,
+		&i.Purchases,
+		&i.AbandonedSessions,
+		&i.PurchasedItems,
+	)
+	return i, err
+}
+
+const funnelAllTime = `-- name: FunnelAllTime :one
+SELECT count(*)                                              AS sessions,
+       count(*) FILTER (WHERE cart_count > 0)                AS cart_sessions,
+       count(*) FILTER (WHERE converted)                     AS purchase_sessions,
+       coalesce(sum(transaction_count), 0)::bigint           AS purchases,
+       count(*) FILTER (WHERE cart_count > 0 AND NOT converted) AS abandoned_sessions,
+       coalesce(sum(cardinality(items_purchased)) FILTER (WHERE converted), 0)::bigint AS purchased_items
+FROM sessions
+`
+
+type FunnelAllTimeRow struct {
+	Sessions          int64
+	CartSessions      int64
+	PurchaseSessions  int64
+	Purchases         int64
+	AbandonedSessions int64
+	PurchasedItems    int64
+}
+
+// The funnel of every session. A query of its own, because a plan made for
+// a parameterised window would walk the start index over every row.
+func (q *Queries) FunnelAllTime(ctx context.Context) (FunnelAllTimeRow, error) {
+	row := q.db.QueryRow(ctx, funnelAllTime)
+	var i FunnelAllTimeRow
 	err := row.Scan(
 		&i.Sessions,
 		&i.CartSessions,

@@ -11,6 +11,17 @@ SELECT count(*)                                              AS sessions,
 FROM sessions
 WHERE session_start >= @from_time AND session_start < @to_time;
 
+-- name: FunnelAllTime :one
+-- The funnel of every session. A query of its own, because a plan made for
+-- a parameterised window would walk the start index over every row.
+SELECT count(*)                                              AS sessions,
+       count(*) FILTER (WHERE cart_count > 0)                AS cart_sessions,
+       count(*) FILTER (WHERE converted)                     AS purchase_sessions,
+       coalesce(sum(transaction_count), 0)::bigint           AS purchases,
+       count(*) FILTER (WHERE cart_count > 0 AND NOT converted) AS abandoned_sessions,
+       coalesce(sum(cardinality(items_purchased)) FILTER (WHERE converted), 0)::bigint AS purchased_items
+FROM sessions;
+
 -- name: NewestSessionStart :one
 SELECT coalesce(max(session_start), 'epoch'::timestamptz)::timestamptz AS newest FROM sessions;
 
@@ -26,3 +37,11 @@ LIMIT @max_items;
 -- name: TableCounts :one
 SELECT (SELECT count(*) FROM events)   AS events,
        (SELECT count(*) FROM sessions) AS sessions;
+
+-- name: DataVersion :one
+-- Changes whenever a sink commits a batch or the tables are reset: every
+-- write to sessions moves a stored offset in the same transaction.
+SELECT coalesce(sum(next_offset), 0)::bigint AS offsets,
+       count(*)                              AS partitions,
+       coalesce(max(updated_at), 'epoch'::timestamptz)::timestamptz AS updated
+FROM consumer_offsets;

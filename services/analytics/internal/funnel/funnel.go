@@ -52,6 +52,7 @@ type Counts struct {
 // Querier runs the analytics queries; *db.Queries is one.
 type Querier interface {
 	Funnel(ctx context.Context, arg db.FunnelParams) (db.FunnelRow, error)
+	FunnelAllTime(ctx context.Context) (db.FunnelAllTimeRow, error)
 	NewestSessionStart(ctx context.Context) (time.Time, error)
 }
 
@@ -73,13 +74,21 @@ func Compute(ctx context.Context, q Querier, windows []Window) ([]Counts, error)
 		if err != nil {
 			return nil, err
 		}
-		row, err := q.Funnel(ctx, db.FunnelParams{FromTime: or(r.From, beginning), ToTime: or(r.To, forever)})
+		row, err := query(ctx, q, r)
 		if err != nil {
 			return nil, fmt.Errorf("funnel: %w", err)
 		}
 		out = append(out, counts(r, row))
 	}
 	return out, nil
+}
+
+func query(ctx context.Context, q Querier, r Resolved) (db.FunnelRow, error) {
+	if r.Kind == AllTime {
+		row, err := q.FunnelAllTime(ctx)
+		return db.FunnelRow(row), err
+	}
+	return q.Funnel(ctx, db.FunnelParams{FromTime: or(r.From, beginning), ToTime: or(r.To, forever)})
 }
 
 func or(t, def time.Time) time.Time {

@@ -198,11 +198,11 @@ func (t Targets) kafka(ctx context.Context) (Store, Topic, []Group) {
 	if !store.Reachable {
 		return store, topic, nil
 	}
-	groups := []Group{t.pgGroup(ctx, ends), t.kafkaGroup(ctx, ends)}
+	groups := []Group{t.pgGroup(ctx, topic), t.kafkaGroup(ctx, topic)}
 	return store, topic, groups
 }
 
-func (t Targets) pgGroup(ctx context.Context, ends kadm.ListedOffsets) Group {
+func (t Targets) pgGroup(ctx context.Context, topic Topic) Group {
 	stored := map[int32]int64{}
 	rows, err := db.New(t.Postgres).PartitionOffsets(ctx, t.PGGroup)
 	if err == nil {
@@ -212,10 +212,10 @@ func (t Targets) pgGroup(ctx context.Context, ends kadm.ListedOffsets) Group {
 			}
 		}
 	}
-	return lagOf(t.PGGroup, ends, stored)
+	return lagOf(t.PGGroup, topic, stored)
 }
 
-func (t Targets) kafkaGroup(ctx context.Context, ends kadm.ListedOffsets) Group {
+func (t Targets) kafkaGroup(ctx context.Context, topic Topic) Group {
 	committed := map[int32]int64{}
 	if offs, err := t.Kafka.FetchOffsets(ctx, t.SearchGroup); err == nil {
 		offs.Each(func(o kadm.OffsetResponse) {
@@ -224,20 +224,20 @@ func (t Targets) kafkaGroup(ctx context.Context, ends kadm.ListedOffsets) Group 
 			}
 		})
 	}
-	return lagOf(t.SearchGroup, ends, committed)
+	return lagOf(t.SearchGroup, topic, committed)
 }
 
-// lagOf compares positions with end offsets; a partition without a
-// position lags by all its records since its start.
-func lagOf(name string, ends kadm.ListedOffsets, at map[int32]int64) Group {
+// lagOf compares positions with the records the partitions hold: a
+// position before a partition's start (its records were deleted) counts
+// from the start.
+func lagOf(name string, topic Topic, at map[int32]int64) Group {
 	g := Group{Name: name}
-	ends.Each(func(o kadm.ListedOffset) {
-		pos := at[o.Partition]
-		l := Lag{Partition: o.Partition, Offset: pos, Lag: max(o.Offset-pos, 0)}
+	for _, p := range topic.Partitions {
+		pos := at[p.Partition]
+		l := Lag{Partition: p.Partition, Offset: pos, Lag: max(p.End-max(pos, p.Start), 0)}
 		g.Partitions = append(g.Partitions, l)
 		g.TotalLag += l.Lag
-	})
-	sort.Slice(g.Partitions, func(i, j int) bool { return g.Partitions[i].Partition < g.Partitions[j].Partition })
+	}
 	return g
 }
 

@@ -26,6 +26,7 @@ const MaxWindows = 16
 type Server struct {
 	clickstreamv1.UnimplementedAnalyticsServiceServer
 	queries *db.Queries
+	funnels *funnel.Cache
 	probe   func(context.Context) probe.Report
 }
 
@@ -33,7 +34,7 @@ var _ clickstreamv1.AnalyticsServiceServer = (*Server)(nil)
 
 // New returns a server querying through queries and probing with probe.
 func New(queries *db.Queries, probe func(context.Context) probe.Report) *Server {
-	return &Server{queries: queries, probe: probe}
+	return &Server{queries: queries, funnels: funnel.NewCache(queries), probe: probe}
 }
 
 // GetFunnel computes the funnel of each window.
@@ -52,7 +53,7 @@ func (s *Server) GetFunnel(ctx context.Context, req *clickstreamv1.GetFunnelRequ
 			windows = append(windows, fw)
 		}
 	}
-	counts, err := funnel.Compute(ctx, s.queries, windows)
+	counts, err := s.funnels.Compute(ctx, windows)
 	if err != nil {
 		return nil, errorStatus(err)
 	}
@@ -177,7 +178,7 @@ func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream click
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		counts, err := funnel.Compute(ctx, s.queries, []funnel.Window{{Kind: funnel.AllTime}})
+		counts, err := s.funnels.Compute(ctx, []funnel.Window{{Kind: funnel.AllTime}})
 		if err != nil {
 			return errorStatus(err)
 		}

@@ -17,7 +17,7 @@ const stopGrace = 12 * time.Second
 
 // alwaysOn are the services that run for as long as the stack does; the
 // sinks are started by `consumer start`.
-var alwaysOn = []string{"producer"}
+var alwaysOn = []string{"producer", "analytics"}
 
 func (a *app) localCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -58,7 +58,7 @@ func (a *app) localUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	addrs := map[string]string{"producer": cfg.ProducerAddr}
+	addrs := map[string]string{"producer": cfg.ProducerAddr, "analytics": cfg.AnalyticsAddr}
 	for _, name := range alwaysOn {
 		if p, ok := a.local.Find(name); ok {
 			fmt.Fprintf(a.stdout, "%s already running (pid %d)\n", name, p.PID)

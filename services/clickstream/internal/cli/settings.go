@@ -9,14 +9,15 @@ import (
 // settings are what the CLI reads from the environment: where the services
 // listen and how to reach the stores it manages directly.
 type settings struct {
-	ProducerAddr string // PRODUCER_ADDR: the producer's gRPC address
-	Kafka        kafka.Config
-	DLQTopic     string        // KAFKA_DLQ_TOPIC
-	Groups       []string      // PGSINK_GROUP and SEARCHSINK_GROUP
-	PGURL        config.Secret // PG_URL
-	ValkeyURL    config.Secret // VALKEY_URL
-	ValkeyPrefix string        // VALKEY_PREFIX
-	OpenSearch   openSearchSettings
+	ProducerAddr  string // PRODUCER_ADDR: the producer's gRPC address
+	AnalyticsAddr string // ANALYTICS_ADDR: the analytics service's gRPC address
+	Kafka         kafka.Config
+	DLQTopic      string        // KAFKA_DLQ_TOPIC
+	Groups        []string      // PGSINK_GROUP and SEARCHSINK_GROUP
+	PGURL         config.Secret // PG_URL
+	ValkeyURL     config.Secret // VALKEY_URL
+	ValkeyPrefix  string        // VALKEY_PREFIX
+	OpenSearch    openSearchSettings
 	// SearchSink says whether consumer start runs the search-sink too:
 	// OPENSEARCH_ENABLED, off by default.
 	SearchSink bool
@@ -35,9 +36,10 @@ type openSearchSettings struct {
 
 func readSettings(env *config.Env) settings {
 	return settings{
-		ProducerAddr: env.Addr("PRODUCER_ADDR", "127.0.0.1:50051"),
-		Kafka:        kafka.ReadConfig(env),
-		DLQTopic:     env.String("KAFKA_DLQ_TOPIC", "clickstream-events-dlq"),
+		ProducerAddr:  env.Addr("PRODUCER_ADDR", "127.0.0.1:50051"),
+		AnalyticsAddr: env.Addr("ANALYTICS_ADDR", "127.0.0.1:50054"),
+		Kafka:         kafka.ReadConfig(env),
+		DLQTopic:      env.String("KAFKA_DLQ_TOPIC", "clickstream-events-dlq"),
 		Groups: []string{
 			env.String("PGSINK_GROUP", "clickstream-postgresql"),
 			env.String("SEARCHSINK_GROUP", "clickstream-opensearch"),

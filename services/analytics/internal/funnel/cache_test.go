@@ -1,0 +1,53 @@
+package funnel
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/clickstream/clickstream/sql/db"
+)
+
+// fakeQueries counts queries and serves a version that tests move.
+type fakeQueries struct {
+	version db.DataVersionRow
+	queries int
+}
+
+func (f *fakeQueries) Funnel(context.Context, db.FunnelParams) (db.FunnelRow, error) {
+	f.queries++
+	return db.FunnelRow{Sessions: f.version.Offsets}, nil
+}
+
+func (f *fakeQueries) FunnelAllTime(context.Context) (db.FunnelAllTimeRow, error) {
+	f.queries++
+	return db.FunnelAllTimeRow{Sessions: f.version.Offsets}, nil
+}
+
+func (f *fakeQueries) NewestSessionStart(context.Context) (time.Time, error) {
+	return time.Date(2015, 9, 18, 0, 0, 0, 0, time.UTC), nil
+}
+
+func (f *fakeQueries) DataVersion(context.Context) (db.DataVersionRow, error) {
+	return f.version, nil
+}
+
+func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
+	q := &fakeQueries{version: db.DataVersionRow{Offsets: 10, Partitions: 4}}
+	c := NewCache(q)
+	windows := []Window{{Kind: AllTime}, {Kind: LastDay}}
+	for range 3 {
+		got, err := c.Compute(context.Background(), windows)
+		if err != nil || got[0].Sessions != 10 {
+			t.Fatalf("Compute = %+v, %v", got, err)
+		}
+	}
+	if q.queries != 2 {
+		t.Fatalf("ran %d funnel queries for three calls on unchanged data, want 2", q.queries)
+	}
+	q.version.Offsets = 11 // a sink committed a batch
+	got, err := c.Compute(context.Background(), windows)
+	if err != nil || got[0].Sessions != 11 || q.queries != 4 {
+		t.Fatalf("after a commit: %+v, %v, %d queries; want fresh answers", got, err, q.queries)
+	}
+}
