@@ -4,7 +4,8 @@ go 1.26.0
 
 require (
 	github.com/clickstream/clickstream/proto v0.0.0
-	github.com/clickstream/clickstream/services/platform v0.0.0-00010101000000-000000000000
+	github.com/clickstream/clickstream/services/platform v0.0.0
+	github.com/clickstream/clickstream/sql v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/opensearch-project/opensearch-go/v4 v4.8.1
 	github.com/spf13/cobra v1.10.2
@@ -20,6 +21,7 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect

@@ -92,6 +92,7 @@ directory (make up writes one for the local servers); the environment wins.`,
 	root.PersistentFlags().StringVar(&a.envFile, "env-file", ".env", "dotenv file to read settings from")
 	root.AddCommand(a.versionCmd(), a.producerCmd(), a.consumerCmd(), a.dataCmd(), a.localCmd())
 	root.AddCommand(a.opensearchCmd(), a.analyticsCmd(), a.statusCmd())
+	root.AddCommand(a.configCmd(), a.benchmarkCmd())
 	return root
 }
 
