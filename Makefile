@@ -64,6 +64,11 @@ bench-latency: data ## producer-to-committed-row latency during a 100x real-time
 bench-search: data ## one search-sink replica over the full file, three bulk sizes
 	@scripts/bench-search.sh
 
+.PHONY: bench-analytics
+bench-analytics: ## funnel and status latency (p50, p99) over what PostgreSQL holds now
+	@set -a && . ./.env && set +a && cd services/analytics && \
+		go test -run '^$$' -bench . -benchtime 30x ./internal/funnel/ ./internal/probe/
+
 .PHONY: bench-producer
 bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
 	@scripts/bench-producer.sh
