@@ -50,15 +50,16 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 		Index: cfg.Index, SearchURL: config.Mask(cfg.OpenSearchURL),
 		Services: services(cfg),
 	}
-	// Valkey and OpenSearch are optional: clients are lazy, and status says
-	// when they do not answer.
+	// Valkey and OpenSearch are optional: status says when they do not
+	// answer. A Valkey that does not answer at start stays unreported until
+	// the service restarts, because its client dials when made.
 	if cfg.ValkeyURL != "" {
 		if opt, err := valkey.ParseURL(cfg.ValkeyURL.Reveal()); err == nil {
 			opt.ForceSingleClient = true
 			if c, err := valkey.NewClient(opt); err == nil {
 				t.Valkey, t.ValkeyAddr = c, fmt.Sprint(opt.InitAddress)
 			} else {
-				t.ValkeyAddr = fmt.Sprint(opt.InitAddress)
+				t.ValkeyAddr, t.ValkeyErr = fmt.Sprint(opt.InitAddress), "unreachable when the service started: "+err.Error()
 				log.Warn("valkey unreachable at start; status will say so", "err", err)
 			}
 		}

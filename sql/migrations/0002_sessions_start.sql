@@ -1,2 +1,2 @@
 -- Funnel windows select sessions by start time.
-CREATE INDEX sessions_start ON sessions (session_start);
+CREATE INDEX IF NOT EXISTS sessions_start ON sessions (session_start);

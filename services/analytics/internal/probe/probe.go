@@ -6,6 +6,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,6 +31,7 @@ type Targets struct {
 	PostgresAddr string
 	Valkey       valkey.Client
 	ValkeyAddr   string
+	ValkeyErr    string // why there is no client, when there is none
 	ValkeyPrefix string
 	OpenSearch   *opensearchapi.Client
 	SearchURL    string
@@ -142,6 +144,9 @@ func (t Targets) postgres(ctx context.Context) Store {
 func (t Targets) valkey(ctx context.Context) Store {
 	return timed("valkey", t.ValkeyAddr, func() (map[string]int64, error) {
 		if t.Valkey == nil {
+			if t.ValkeyErr != "" {
+				return nil, errors.New(t.ValkeyErr)
+			}
 			return nil, errNotConfigured
 		}
 		var n int64

@@ -165,7 +165,7 @@ func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipe
 // WatchFunnel pushes the all-time funnel and the status every interval.
 func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream clickstreamv1.AnalyticsService_WatchFunnelServer) error {
 	interval := time.Second
-	if d := req.GetInterval(); d != nil {
+	if d := req.GetInterval(); d != nil && d.AsDuration() != 0 {
 		if err := d.CheckValid(); err != nil {
 			return status.Errorf(codes.InvalidArgument, "interval: %v", err)
 		}

@@ -181,6 +181,9 @@ func (a *app) readShown() (map[string]shownSetting, error) {
 }
 
 func maskValue(d settingDef, v string) string {
+	if v == "" {
+		return ""
+	}
 	if strings.Contains(v, "-----BEGIN") {
 		return "****" // a certificate or key given inline
 	}

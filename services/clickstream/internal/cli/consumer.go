@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/clickstream/clickstream/services/clickstream/internal/local"
 	"github.com/clickstream/clickstream/services/platform/kafka"
@@ -90,11 +95,13 @@ func (a *app) consumerStart(ctx context.Context, replicas int) error {
 				fmt.Fprintf(a.stdout, "%s already running (pid %d)\n", name, p.PID)
 				continue
 			}
-			p, err := a.local.Start(name, bin, []string{
-				"GRPC_ADDR=127.0.0.1:" + strconv.Itoa(ports.grpc+i),
-				"HTTP_ADDR=127.0.0.1:" + strconv.Itoa(ports.http+i),
-			})
+			addr := "127.0.0.1:" + strconv.Itoa(ports.grpc+i)
+			p, err := a.local.Start(name, bin, []string{"GRPC_ADDR=" + addr,
+				"HTTP_ADDR=127.0.0.1:" + strconv.Itoa(ports.http+i)})
 			if err != nil {
+				return err
+			}
+			if err := a.waitUp(ctx, name, addr); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "started %s (pid %d, metrics http://127.0.0.1:%d/metrics, log %s)\n",
@@ -180,4 +187,33 @@ func (a *app) stopSinks() error {
 		}
 	}
 	return nil
+}
+
+// waitUp waits until the named process answers health checks at addr,
+// whatever it answers (a sink without Valkey is up but NOT_SERVING), and
+// fails with the end of its log when it exits first.
+func (a *app) waitUp(ctx context.Context, name, addr string) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	health := healthpb.NewHealthClient(conn)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := health.Check(cctx, &healthpb.HealthCheckRequest{})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if _, ok := a.local.Find(name); !ok {
+			lines, _, _ := lastLines(a.local.LogPath(name), 1)
+			return fmt.Errorf("%s exited at start (log %s): %s", name, a.local.LogPath(name), strings.Join(lines, ""))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s does not answer at %s after 30s (log %s)", name, addr, a.local.LogPath(name))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
