@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
@@ -185,5 +186,31 @@ func TestBadSettingsStopAtStart(t *testing.T) {
 		if !strings.Contains(out, name) {
 			t.Errorf("output does not name %s:\n%s", name, out)
 		}
+	}
+}
+
+func TestIntegrationWatchFunnelPushes(t *testing.T) {
+	client, want := analytics(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.WatchFunnel(ctx, &clickstreamv1.WatchFunnelRequest{Interval: durationpb.New(100 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		msg, err := stream.Recv()
+		if err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+		if msg.AllTime.GetSessions() != int64(len(want.Sessions)) || msg.Status == nil {
+			t.Fatalf("push %d = %v, want %d sessions and a status", i, msg, len(want.Sessions))
+		}
+	}
+	bad, err := client.WatchFunnel(ctx, &clickstreamv1.WatchFunnelRequest{Interval: durationpb.New(time.Millisecond)})
+	if err == nil {
+		_, err = bad.Recv()
+	}
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("WatchFunnel every 1ms = %v, want InvalidArgument", err)
 	}
 }

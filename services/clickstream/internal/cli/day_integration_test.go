@@ -24,8 +24,9 @@ import (
 // real servers, with the real service binaries from bin/ (make build): the
 // services and the sinks start, a replay runs, the analytics equal one
 // clean batch pass over the file, the status shows no lag, and a reset
-// leaves every store empty. Every name is the test's own, so that it runs
-// beside a working stack.
+// leaves every store empty. Every name is the test's own (topic, groups,
+// schema, Valkey prefix, index, service addresses), but the sink replicas
+// listen on their fixed local ports: no other local replicas may run.
 func TestIntegrationOperatorDay(t *testing.T) {
 	root := testenv.Root()
 	bin := filepath.Join(root, "bin")
