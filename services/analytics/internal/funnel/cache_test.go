@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,16 +12,16 @@ import (
 // fakeQueries counts queries and serves a version that tests move.
 type fakeQueries struct {
 	version db.DataVersionRow
-	queries int
+	queries atomic.Int64 // Compute queries windows side by side
 }
 
 func (f *fakeQueries) Funnel(context.Context, db.FunnelParams) (db.FunnelRow, error) {
-	f.queries++
+	f.queries.Add(1)
 	return db.FunnelRow{Sessions: f.version.Offsets}, nil
 }
 
 func (f *fakeQueries) FunnelAllTime(context.Context) (db.FunnelAllTimeRow, error) {
-	f.queries++
+	f.queries.Add(1)
 	return db.FunnelAllTimeRow{Sessions: f.version.Offsets}, nil
 }
 
@@ -42,12 +43,12 @@ func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
 			t.Fatalf("Compute = %+v, %v", got, err)
 		}
 	}
-	if q.queries != 2 {
-		t.Fatalf("ran %d funnel queries for three calls on unchanged data, want 2", q.queries)
+	if q.queries.Load() != 2 {
+		t.Fatalf("ran %d funnel queries for three calls on unchanged data, want 2", q.queries.Load())
 	}
 	q.version.Offsets = 11 // a sink committed a batch
 	got, err := c.Compute(context.Background(), windows)
-	if err != nil || got[0].Sessions != 11 || q.queries != 4 {
-		t.Fatalf("after a commit: %+v, %v, %d queries; want fresh answers", got, err, q.queries)
+	if err != nil || got[0].Sessions != 11 || q.queries.Load() != 4 {
+		t.Fatalf("after a commit: %+v, %v, %d queries; want fresh answers", got, err, q.queries.Load())
 	}
 }

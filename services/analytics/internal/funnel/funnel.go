@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/clickstream/clickstream/sql/db"
 )
 
@@ -61,24 +63,36 @@ type Querier interface {
 // data has a last day too.
 func Compute(ctx context.Context, q Querier, windows []Window) ([]Counts, error) {
 	var newest time.Time
-	out := make([]Counts, 0, len(windows))
 	for _, w := range windows {
-		if (w.Kind == LastDay || w.Kind == LastMonth) && newest.IsZero() {
+		if w.Kind == LastDay || w.Kind == LastMonth {
 			n, err := q.NewestSessionStart(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("newest session start: %w", err)
 			}
 			newest = n
+			break
 		}
+	}
+	// Each window is one scan of its own; they run side by side on the
+	// pool's connections.
+	out := make([]Counts, len(windows))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, w := range windows {
 		r, err := resolve(w, newest)
 		if err != nil {
 			return nil, err
 		}
-		row, err := query(ctx, q, r)
-		if err != nil {
-			return nil, fmt.Errorf("funnel: %w", err)
-		}
-		out = append(out, counts(r, row))
+		g.Go(func() error {
+			row, err := query(gctx, q, r)
+			if err != nil {
+				return fmt.Errorf("funnel: %w", err)
+			}
+			out[i] = counts(r, row)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
