@@ -83,15 +83,7 @@ func TestIntegrationOperatorDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := want.NewestStart().Add(time.Microsecond)
-	var got map[string]struct {
-		Sessions            int64   `json:"sessions"`
-		CartSessions        int64   `json:"cart_sessions"`
-		PurchaseSessions    int64   `json:"purchase_sessions"`
-		Purchases           int64   `json:"purchases"`
-		ConversionRate      float64 `json:"conversion_rate"`
-		CartAbandonment     float64 `json:"cart_abandonment"`
-		AvgItemsPerPurchase float64 `json:"avg_items_per_purchase"`
-	}
+	var got map[string]funnelJSON
 	decode(t, cli(t, "analytics", "--json"), &got)
 	for key, from := range map[string]time.Time{
 		"all_time": {}, "last_day": end.Add(-24 * time.Hour), "last_month": end.Add(-30 * 24 * time.Hour),
