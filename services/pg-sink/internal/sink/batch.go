@@ -255,7 +255,7 @@ func (s *Sink) evictClosed(part *partition) {
 func (s *Sink) saveStates(ctx context.Context, part *partition, work map[int64]*session.State, visitors []int64) {
 	store := s.cache.Load()
 	if store == nil {
-		part.trusted, part.stale = false, true
+		part.stale = true
 		return
 	}
 	if part.stale && !s.valkeyRetryDue() {
@@ -294,7 +294,7 @@ func (s *Sink) saveStates(ctx context.Context, part *partition, work map[int64]*
 		return
 	}
 	s.valkeyOK()
-	part.trusted, part.stale = true, false
+	part.stale = false
 	for _, st := range open {
 		part.cached[st.Visitor] = struct{}{}
 	}

@@ -27,11 +27,10 @@ type partition struct {
 	next int64 // first offset not yet written, as stored in PostgreSQL
 	gen  int64 // generation of the cached states
 
-	// trusted says the Valkey marker was seen equal to (gen, next), so that
-	// cached states of this generation are current. stale says a write to
-	// Valkey failed or the marker disagreed: the generation must be bumped
-	// before the next write.
-	trusted, stale bool
+	// stale says a write to Valkey failed or its marker disagreed with
+	// (gen, next): cached states are not read, and the generation must be
+	// bumped before the next write.
+	stale bool
 
 	// unfiltered is set once another consumer has written to the partition
 	// since the visitor filter was built: the filter may then miss its
@@ -185,7 +184,7 @@ func (s *Sink) states(ctx context.Context, part *partition, visitors []int64) (m
 func (s *Sink) fromValkey(ctx context.Context, part *partition, visitors []int64, work map[int64]*session.State) []int64 {
 	store := s.cache.Load()
 	if store == nil {
-		part.trusted, part.stale = false, true
+		part.stale = true
 		return visitors
 	}
 	if part.stale {
@@ -207,10 +206,9 @@ func (s *Sink) fromValkey(ctx context.Context, part *partition, visitors []int64
 				"partition", part.id, "marker_generation", mark.Gen, "marker_offset", mark.Offset,
 				"generation", part.gen, "offset", part.next)
 		}
-		part.trusted, part.stale = false, true
+		part.stale = true
 		return visitors
 	}
-	part.trusted = true
 	var missing []int64
 	for _, v := range visitors {
 		if e, ok := entries[v]; ok && e.Gen == part.gen {
@@ -229,7 +227,7 @@ func (s *Sink) fromValkey(ctx context.Context, part *partition, visitors []int64
 const valkeyTimeout = 2 * time.Second
 
 func (s *Sink) valkeyFailed(part *partition, err error) {
-	part.trusted, part.stale = false, true
+	part.stale = true
 	s.m.valkeyErrors.Inc()
 	s.retry.failed()
 	if !s.valkeyDown.Swap(true) {

@@ -108,10 +108,6 @@ func (s *Sink) UseCache(store *cache.Store) {
 	s.valkeyOK()
 }
 
-// Client returns the sink's Kafka client, to produce to the dead-letter
-// topic with.
-func (s *Sink) Client() *kgo.Client { return s.client }
-
 // Run polls and writes batches until ctx is done, then finishes the batch in
 // hand, commits, leaves the group and closes the client.
 func (s *Sink) Run(ctx context.Context) error {
