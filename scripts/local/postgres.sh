@@ -125,7 +125,14 @@ do_start() {
   refuse_foreign_port "$PG_PORT"
   write_config
   log "starting on $ENDPOINT"
-  pg pg_ctl start -D "$DATA" -l "$LOGFILE" -W -s
+  # -w: pg_ctl itself waits for the postmaster.pid and the first accepted
+  # connection, and notices a postmaster that dies; without it, a loaded machine
+  # can be polled before the pid file exists and the start is taken for a crash.
+  if ! pg pg_ctl start -D "$DATA" -l "$LOGFILE" -w -t "$READY_TIMEOUT" -s; then
+    log "pg_ctl start failed"
+    show_log_tail "$LOGFILE"
+    abort_start
+  fi
   wait_ready "$LOGFILE" ready postmaster_alive || abort_start
   record_pid
   bootstrap_db
