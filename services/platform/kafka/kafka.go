@@ -3,12 +3,18 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"github.com/twmb/franz-go/plugin/kslog"
 
+	"github.com/clickstream/clickstream/services/platform/certs"
 	"github.com/clickstream/clickstream/services/platform/config"
 )
 
@@ -19,9 +25,26 @@ const DefaultTopic = "clickstream-events"
 type Config struct {
 	Brokers []string // KAFKA_BROKERS, comma separated host:port
 	Topic   string   // KAFKA_TOPIC
+
+	// TLS, when not nil, encrypts every connection: KAFKA_TLS, KAFKA_CA_FILE,
+	// and KAFKA_CERT_FILE with KAFKA_KEY_FILE for client certificates.
+	TLS *tls.Config
+	// SASL, when not nil, authenticates every connection: KAFKA_SASL_MECHANISM
+	// with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.
+	SASL sasl.Mechanism
 }
 
-// ReadConfig reads KAFKA_BROKERS and KAFKA_TOPIC.
+// SASL mechanisms accepted by KAFKA_SASL_MECHANISM.
+const (
+	SASLPlain       = "PLAIN"
+	SASLSCRAMSHA256 = "SCRAM-SHA-256"
+	SASLSCRAMSHA512 = "SCRAM-SHA-512"
+)
+
+// ReadConfig reads KAFKA_BROKERS and KAFKA_TOPIC, and the security settings:
+// TLS is on when KAFKA_TLS is true, when any of KAFKA_CA_FILE,
+// KAFKA_CERT_FILE and KAFKA_KEY_FILE is set, or when SASL is configured,
+// unless KAFKA_TLS is false.
 func ReadConfig(env *config.Env) Config {
 	c := Config{
 		Brokers: env.List("KAFKA_BROKERS", nil),
@@ -30,13 +53,57 @@ func ReadConfig(env *config.Env) Config {
 	if len(c.Brokers) == 0 {
 		env.Fail("KAFKA_BROKERS", "is required (host:port, comma separated)")
 	}
+	c.SASL = readSASL(env)
+	files := certs.Files{CA: "KAFKA_CA_FILE", Cert: "KAFKA_CERT_FILE", Key: "KAFKA_KEY_FILE"}
+	anyFile := env.String(files.CA, "") != "" || env.String(files.Cert, "") != "" || env.String(files.Key, "") != ""
+	if env.Bool("KAFKA_TLS", anyFile || c.SASL != nil) {
+		c.TLS = certs.Client(env, files, true)
+	} else if anyFile {
+		env.Fail("KAFKA_TLS", "is false, but KAFKA_CA_FILE, KAFKA_CERT_FILE or KAFKA_KEY_FILE is set")
+	}
 	return c
 }
 
-// Opts returns the client options for c: the seed brokers and, when log is
-// not nil, franz-go's logging through slog.
+func readSASL(env *config.Env) sasl.Mechanism {
+	mech := strings.ToUpper(env.String("KAFKA_SASL_MECHANISM", ""))
+	user := env.String("KAFKA_SASL_USERNAME", "")
+	pass := config.Secret(env.String("KAFKA_SASL_PASSWORD", ""))
+	if mech == "" {
+		if user != "" || pass != "" {
+			env.Fail("KAFKA_SASL_MECHANISM", "is required with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (%s, %s or %s)",
+				SASLSCRAMSHA256, SASLSCRAMSHA512, SASLPlain)
+		}
+		return nil
+	}
+	if user == "" {
+		env.Fail("KAFKA_SASL_USERNAME", "is required with KAFKA_SASL_MECHANISM")
+	}
+	if pass == "" {
+		env.Fail("KAFKA_SASL_PASSWORD", "is required with KAFKA_SASL_MECHANISM")
+	}
+	switch mech {
+	case SASLSCRAMSHA256:
+		return scram.Auth{User: user, Pass: pass.Reveal()}.AsSha256Mechanism()
+	case SASLSCRAMSHA512:
+		return scram.Auth{User: user, Pass: pass.Reveal()}.AsSha512Mechanism()
+	case SASLPlain:
+		return plain.Auth{User: user, Pass: pass.Reveal()}.AsMechanism()
+	default:
+		env.Fail("KAFKA_SASL_MECHANISM", "%q is not one of %s, %s, %s", mech, SASLSCRAMSHA256, SASLSCRAMSHA512, SASLPlain)
+		return nil
+	}
+}
+
+// Opts returns the client options for c: the seed brokers, TLS and SASL
+// when configured and, when log is not nil, franz-go's logging through slog.
 func (c Config) Opts(log *slog.Logger) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(c.Brokers...)}
+	if c.TLS != nil {
+		opts = append(opts, kgo.DialTLSConfig(c.TLS.Clone()))
+	}
+	if c.SASL != nil {
+		opts = append(opts, kgo.SASL(c.SASL))
+	}
 	if log != nil {
 		opts = append(opts, kgo.WithLogger(kslog.New(log.With("component", "kgo"))))
 	}

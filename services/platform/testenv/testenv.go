@@ -31,6 +31,28 @@ func Lookup(t testing.TB, name string) string {
 	return ""
 }
 
+// Unavailable ends a test that lacks something it needs: it skips on a
+// developer's machine and fails when CI=true.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// LocalDir returns the folder that holds the local servers' installs and
+// data: CLICKSTREAM_LOCAL_DIR, else .local at the workspace root.
+func LocalDir() string {
+	if d := os.Getenv("CLICKSTREAM_LOCAL_DIR"); d != "" {
+		return d
+	}
+	if root := Root(); root != "" {
+		return filepath.Join(root, ".local")
+	}
+	return ""
+}
+
 // Root returns the workspace root (the directory holding go.work), or "" when
 // the test runs outside the workspace.
 func Root() string {
