@@ -34,7 +34,12 @@ type Spec[C any] struct {
 // (environment first, then a .env file in the working directory), stops at
 // once listing every bad setting, serves until SIGINT or SIGTERM, shuts down
 // in order and exits non-zero on failure. A second signal kills the process.
+// Run as `<service> healthcheck`, it checks the running service instead: see
+// [Healthcheck].
 func Main[C any](spec Spec[C]) {
+	if len(os.Args) == 2 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck(spec))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, stop, spec)
 	stop()
