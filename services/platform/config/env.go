@@ -30,9 +30,16 @@ func (e *Env) Err() error {
 	return errors.Join(e.errs...)
 }
 
-// Fail records a problem with the variable name.
+// Fail records a problem with the variable name. The same problem is
+// recorded once, also when two parts of a program read the same variable.
 func (e *Env) Fail(name, format string, args ...any) {
-	e.errs = append(e.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	err := fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
+	for _, old := range e.errs {
+		if old.Error() == err.Error() {
+			return
+		}
+	}
+	e.errs = append(e.errs, err)
 }
 
 func (e *Env) lookup(name string) string {

@@ -70,6 +70,8 @@ func run[C any](ctx context.Context, stop context.CancelFunc, spec Spec[C]) erro
 		GRPCAddr: srvCfg.GRPCAddr,
 		HTTPAddr: srvCfg.HTTPAddr,
 		Logger:   log,
+		// TLS and the bearer token, from GRPC_TLS_* and GRPC_TOKEN.
+		GRPCOptions: Security(srvCfg, log),
 	})
 	if err != nil {
 		return err
