@@ -89,10 +89,16 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 }
 
 // services lists the gRPC endpoints whose health status reports: the
-// producer, this service, and the local sink replicas' fixed ports, which
-// are shown only when they answer.
+// producer, and the sinks named by STATUS_SINK_ADDRS or, without it, the
+// local sink replicas' fixed ports, which are shown only when they answer.
 func services(cfg settings) []probe.Service {
 	out := []probe.Service{{Name: "producer", Addr: cfg.ProducerAddr}}
+	if len(cfg.SinkAddrs) > 0 {
+		for _, s := range cfg.SinkAddrs {
+			out = append(out, probe.Service{Name: s.Name, Addr: s.Addr})
+		}
+		return out
+	}
 	for i := 1; i <= cfg.SinkReplicas; i++ {
 		out = append(out,
 			probe.Service{Name: "pg-sink-" + strconv.Itoa(i), Addr: "127.0.0.1:" + strconv.Itoa(50060+i), Optional: true},

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net"
+	"strings"
+
 	"github.com/clickstream/clickstream/services/platform/config"
 	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/searchindex"
@@ -20,7 +23,11 @@ type settings struct {
 	SearchGroup    string        // SEARCHSINK_GROUP
 	ProducerAddr   string        // PRODUCER_ADDR
 	SinkReplicas   int           // STATUS_SINK_REPLICAS: local replica ports to probe
+	SinkAddrs      []namedAddr   // STATUS_SINK_ADDRS: sinks on other hosts; replaces the local ports
 }
+
+// namedAddr is a gRPC endpoint and the name status shows for it.
+type namedAddr struct{ Name, Addr string }
 
 func readSettings(env *config.Env) settings {
 	s := settings{
@@ -34,6 +41,7 @@ func readSettings(env *config.Env) settings {
 		ProducerAddr:   env.Addr("PRODUCER_ADDR", "127.0.0.1:50051"),
 		SinkReplicas:   env.Int("STATUS_SINK_REPLICAS", 8, 0, 9),
 	}
+	s.SinkAddrs = readNamedAddrs(env, "STATUS_SINK_ADDRS")
 	if u := env.URL("PG_URL", true, "postgres", "postgresql"); u != nil {
 		s.PGURL = config.Secret(u.String())
 	}
@@ -44,4 +52,22 @@ func readSettings(env *config.Env) settings {
 		s.OpenSearchURL = u.String()
 	}
 	return s
+}
+
+// readNamedAddrs reads a comma separated list of name=host:port items; an
+// item without a name is named after its address.
+func readNamedAddrs(env *config.Env, name string) []namedAddr {
+	var out []namedAddr
+	for _, item := range env.List(name, nil) {
+		n, addr, found := strings.Cut(item, "=")
+		if !found {
+			n, addr = item, item
+		}
+		if _, port, err := net.SplitHostPort(addr); err != nil || port == "" || n == "" {
+			env.Fail(name, "%q is not name=host:port or host:port", item)
+			continue
+		}
+		out = append(out, namedAddr{Name: n, Addr: addr})
+	}
+	return out
 }

@@ -94,6 +94,7 @@ var settingDefs = []settingDef{
 	{name: "HTTP_ADDR", group: "services", unset: "(each service its own)"},
 	{name: "LOG_LEVEL", group: "services", def: "info"},
 	{name: "STATUS_SINK_REPLICAS", group: "services", def: "8"},
+	{name: "STATUS_SINK_ADDRS", group: "services"},
 	{name: "CLICKSTREAM_LOCAL_DIR", group: "services", def: ".local", envOnly: true},
 	{name: "GOMEMLIMIT", group: "services", unset: "(producer: 320MiB)"},
 
