@@ -10,9 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -137,7 +135,7 @@ func (a *app) analyticsClient(ctx context.Context) (clickstreamv1.AnalyticsServi
 		return nil, nil, err
 	}
 	addr := cfg.AnalyticsAddr
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := cfg.GRPC.NewClient(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("analytics at %s: %w", addr, err)
 	}

@@ -92,6 +92,10 @@ var settingDefs = []settingDef{
 	{name: "ANALYTICS_ADDR", group: "services", def: "127.0.0.1:50054"},
 	{name: "GRPC_ADDR", group: "services", unset: "(each service its own)"},
 	{name: "HTTP_ADDR", group: "services", unset: "(each service its own)"},
+	{name: "GRPC_TOKEN", group: "services", mask: maskWhole},
+	{name: "GRPC_TLS_CERT_FILE", group: "services"},
+	{name: "GRPC_TLS_KEY_FILE", group: "services"},
+	{name: "GRPC_TLS_CA_FILE", group: "services"},
 	{name: "LOG_LEVEL", group: "services", def: "info"},
 	{name: "STATUS_SINK_REPLICAS", group: "services", def: "8"},
 	{name: "STATUS_SINK_ADDRS", group: "services"},
@@ -137,7 +141,8 @@ its value and where the value comes from: the environment, the dotenv file
 file, as in the CLI and the services. Nothing is checked or contacted.
 
 Passwords inside PG_URL, VALKEY_URL and the OpenSearch URLs print as xxxxx;
-OPENSEARCH_PASSWORD and any certificate or key given inline print as ****.
+OPENSEARCH_PASSWORD, KAFKA_SASL_PASSWORD, GRPC_TOKEN and any certificate
+or key given inline print as ****.
 With --json the output
 is one object: {"NAME": {"value": ..., "source": "environment"|"dotenv"|"default"}}.`,
 		Example: `  clickstream config show

@@ -123,6 +123,7 @@ func TestConfigShowMasksSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PG_URL", "postgres://u:hunter2@db:5432/x")
+	t.Setenv("GRPC_TOKEN", "hunter2-hunter2-hunter2")
 	t.Setenv("VALKEY_PREFIX", " ") // set but blank: the default, as config.Env reads it
 	stdout, stderr, code := run(t, "--env-file", envFile, "config", "show", "--json")
 	if code != 0 {
@@ -140,6 +141,7 @@ func TestConfigShowMasksSecrets(t *testing.T) {
 		"VALKEY_URL":          {config.Mask("rediss://default:hunter2@valkey:6380"), fromDotEnv},
 		"OPENSEARCH_PASSWORD": {"****", fromDotEnv},
 		"KAFKA_KEY_FILE":      {"****", fromDotEnv},
+		"GRPC_TOKEN":          {"****", fromEnvironment},
 		"VALKEY_PREFIX":       {"clickstream:", fromDefault},
 		"OPENSEARCH_USER":     {"", fromDefault},
 	}

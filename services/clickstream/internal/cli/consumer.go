@@ -9,8 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/clickstream/clickstream/services/clickstream/internal/local"
@@ -193,7 +191,7 @@ func (a *app) stopSinks() error {
 // whatever it answers (a sink without Valkey is up but NOT_SERVING), and
 // fails with the end of its log when it exits first.
 func (a *app) waitUp(ctx context.Context, name, addr string) error {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := a.dial(addr)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // stopGrace is how long a service gets to stop after SIGTERM; the services
@@ -64,7 +62,7 @@ func (a *app) localUp(ctx context.Context) error {
 			fmt.Fprintf(a.stdout, "%s already running (pid %d)\n", name, p.PID)
 			continue
 		}
-		conn, err := grpc.NewClient(addrs[name], grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := cfg.GRPC.NewClient(addrs[name])
 		if err != nil {
 			return err
 		}

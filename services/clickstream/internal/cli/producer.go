@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
@@ -234,7 +233,7 @@ func (a *app) producerClient(ctx context.Context, autostart bool) (clickstreamv1
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := grpc.NewClient(cfg.ProducerAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := cfg.GRPC.NewClient(cfg.ProducerAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("producer at %s: %w", cfg.ProducerAddr, err)
 	}
