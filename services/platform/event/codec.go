@@ -40,9 +40,11 @@ func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
 }
 
 // Decode parses a clickstream.v1.Event message and validates it. Unknown
-// fields are skipped, as protobuf requires; an error wraps [ErrInvalid].
+// fields are skipped and a repeated field's last value wins, as protobuf
+// requires; an error wraps [ErrInvalid].
 func Decode(b []byte) (Event, error) {
 	var e Event
+	var etype int32 // an enum is an int32 on the wire: higher bits are dropped
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -68,16 +70,17 @@ func Decode(b []byte) (Event, error) {
 		case fieldVisitor:
 			e.Visitor = int64(v)
 		case fieldType:
-			if v > 255 {
-				return Event{}, fmt.Errorf("%w: unknown event type %d", ErrInvalid, v)
-			}
-			e.Type = Type(v)
+			etype = int32(v)
 		case fieldItem:
 			e.Item = int64(v)
 		case fieldTxn:
 			e.Txn, e.HasTxn = int64(v), true
 		}
 	}
+	if etype < 0 || etype > 255 {
+		return Event{}, fmt.Errorf("%w: unknown event type %d", ErrInvalid, etype)
+	}
+	e.Type = Type(etype)
 	if err := e.Validate(); err != nil {
 		return Event{}, err
 	}

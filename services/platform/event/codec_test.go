@@ -91,21 +91,38 @@ func TestIdentityText(t *testing.T) {
 	}
 }
 
-// FuzzDecode checks that Decode never panics and, whenever it accepts a
-// message, agrees with the generated code about every field.
+// FuzzDecode checks that Decode never panics and agrees with the generated
+// code: whatever it accepts, the generated code reads field for field; and
+// whatever it rejects, the generated code either cannot parse or reads as an
+// event that breaks a rule of [Event.Validate].
 func FuzzDecode(f *testing.F) {
 	for _, e := range samples {
 		f.Add(e.AppendProto(nil))
 	}
 	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte("not a protobuf message at all"))
+	f.Add([]byte{0x08, 0x01, 0x18, 0x01, 0x0b, 0x08, 0x01, 0x0c})       // a group, skipped
+	f.Add([]byte{0x08, 0x01, 0x18, 0x01, 0x1a, 0x01, 0x03})             // type as bytes: unknown
+	f.Add([]byte{0x08, 0x01, 0x18, 0x81, 0x80, 0x80, 0x80, 0x10})       // type 2^32+1
+	f.Add([]byte{0x08, 0x01, 0x18, 0x01, 0x28, 0x80, 0x80, 0x80, 0x80}) // truncated varint
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := Decode(b)
+		var m clickstreamv1.Event
+		uerr := proto.Unmarshal(b, &m)
 		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Decode(%x) = %v, which does not wrap ErrInvalid", b, err)
+			}
+			if uerr == nil && validGenerated(&m) {
+				t.Fatalf("Decode rejects %x (%v), generated code reads a valid event %v", b, err, &m)
+			}
 			return
 		}
-		var m clickstreamv1.Event
-		if err := proto.Unmarshal(b, &m); err != nil {
-			t.Fatalf("Decode accepted %x, generated code rejects it: %v", b, err)
+		if uerr != nil {
+			t.Fatalf("Decode accepted %x, generated code rejects it: %v", b, uerr)
+		}
+		if err := e.Validate(); err != nil {
+			t.Fatalf("Decode(%x) = %+v, which breaks a rule: %v", b, e, err)
 		}
 		m.ProtoReflect().SetUnknown(nil) // Decode skips unknown fields
 		if want := generated(e); !proto.Equal(&m, want) {
@@ -115,6 +132,14 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoding %+v decodes to %+v, %v", e, again, err)
 		}
 	})
+}
+
+// validGenerated applies the rules of [Event.Validate] to a message as the
+// generated code reads it.
+func validGenerated(m *clickstreamv1.Event) bool {
+	t := m.GetType()
+	return m.GetTimestampMs() > 0 && m.GetVisitorId() >= 0 && m.GetItemId() >= 0 &&
+		t >= clickstreamv1.EventType_EVENT_TYPE_VIEW && t <= clickstreamv1.EventType_EVENT_TYPE_TRANSACTION
 }
 
 func BenchmarkAppendProto(b *testing.B) {
