@@ -24,7 +24,10 @@ const Header = "timestamp,visitorid,event,itemid,transactionid"
 // MaxLine is the longest line the reader accepts; a longer one is rejected.
 const MaxLine = 64 << 10
 
-var longLine = fmt.Sprintf("line is longer than %d bytes", MaxLine)
+var (
+	longLine = fmt.Sprintf("line is longer than %d bytes", MaxLine)
+	bom      = []byte("\xef\xbb\xbf")
+)
 
 // Row is an accepted event and the line it came from.
 type Row struct {
@@ -84,7 +87,7 @@ func (r *Reader) Rejected() int64 { return r.rejected }
 func (r *Reader) Read(dst []Row) (int, error) {
 	n := 0
 	for n < len(dst) {
-		line, err := r.nextLine()
+		line, long, err := r.nextLine()
 		if err != nil {
 			if errors.Is(err, io.EOF) && n > 0 {
 				return n, nil
@@ -92,19 +95,20 @@ func (r *Reader) Read(dst []Row) (int, error) {
 			return n, err
 		}
 		if !r.header {
-			if err := r.readHeader(line); err != nil {
+			if err := r.readHeader(line, long); err != nil {
 				return n, err
 			}
+			continue
+		}
+		if long {
+			r.rows++
+			r.reject(longLine)
 			continue
 		}
 		if isBlank(line) {
 			continue
 		}
 		r.rows++
-		if len(line) > MaxLine {
-			r.reject(longLine)
-			continue
-		}
 		if reason := parseRow(line, &dst[n].Event); reason != "" {
 			r.reject(reason)
 			continue
@@ -115,9 +119,9 @@ func (r *Reader) Read(dst []Row) (int, error) {
 	return n, nil
 }
 
-func (r *Reader) readHeader(line []byte) error {
-	if r.line == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+func (r *Reader) readHeader(line []byte, long bool) error {
+	if long {
+		return fmt.Errorf("line %d: header is longer than %d bytes", r.line, MaxLine)
 	}
 	if isBlank(line) {
 		return nil
@@ -140,38 +144,53 @@ func (r *Reader) reject(reason string) {
 	}
 }
 
-// nextLine returns the next line without its line end, valid until the next
-// call. A line longer than MaxLine is rejected here and skipped.
-func (r *Reader) nextLine() ([]byte, error) {
+// nextLine returns the next line without its line end (and without the
+// byte-order mark that may start the file), valid until the next call, and
+// whether it is a long line: longer than MaxLine bytes as in the file, and
+// not blank. A line that does not fit the buffer is skipped rather than
+// kept, and comes back empty. Either way a line is judged by what it holds,
+// never by where the reads split the file.
+func (r *Reader) nextLine() (line []byte, long bool, err error) {
 	for {
 		if i := bytes.IndexByte(r.buf[r.r:r.w], '\n'); i >= 0 {
 			line := r.buf[r.r : r.r+i]
 			r.r += i + 1
-			r.line++
-			return line, nil
+			return r.took(line)
 		}
 		if r.eof {
 			if r.r == r.w {
 				if !r.header {
-					return nil, fmt.Errorf("no header: the file is empty, want %q first", Header)
+					return nil, false, fmt.Errorf("no header: the file is empty, want %q first", Header)
 				}
-				return nil, io.EOF
+				return nil, false, io.EOF
 			}
 			line := r.buf[r.r:r.w]
 			r.r = r.w
-			r.line++
-			return line, nil
+			return r.took(line)
 		}
 		if r.r == 0 && r.w-r.r > MaxLine {
-			if err := r.skipLongLine(); err != nil {
-				return nil, err
+			blank, err := r.skipLongLine()
+			if err != nil {
+				return nil, false, err
 			}
-			continue
+			r.line++
+			return nil, !blank, nil
 		}
 		if err := r.fill(); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
+}
+
+// took counts a whole line read from the buffer and returns it as
+// [Reader.nextLine] does.
+func (r *Reader) took(line []byte) ([]byte, bool, error) {
+	r.line++
+	long := len(line) > MaxLine
+	if r.line == 1 {
+		line = bytes.TrimPrefix(line, bom)
+	}
+	return line, long && !isBlank(line), nil
 }
 
 // fill moves the unread bytes to the front of buf and reads more after them.
@@ -192,23 +211,28 @@ func (r *Reader) fill() error {
 }
 
 // skipLongLine drops bytes up to and including the next line end, and
-// rejects the line they belong to.
-func (r *Reader) skipLongLine() error {
-	r.line++
-	r.rows++
-	r.reject(longLine)
+// reports whether they were all blanks (after the byte-order mark that may
+// start the file).
+func (r *Reader) skipLongLine() (blank bool, err error) {
+	chunk := r.buf[r.r:r.w]
+	if r.line == 0 {
+		chunk = bytes.TrimPrefix(chunk, bom)
+	}
+	blank = true
 	for {
-		if i := bytes.IndexByte(r.buf[r.r:r.w], '\n'); i >= 0 {
-			r.r += i + 1
-			return nil
+		if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
+			r.r = r.w - len(chunk) + i + 1
+			return blank && isBlank(chunk[:i]), nil
 		}
+		blank = blank && isBlank(chunk)
 		r.r, r.w = 0, 0
 		if r.eof {
-			return nil
+			return blank, nil
 		}
 		if err := r.fill(); err != nil {
-			return err
+			return false, err
 		}
+		chunk = r.buf[r.r:r.w]
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -169,5 +171,50 @@ func TestReaderFileErrors(t *testing.T) {
 	_, _, err := readAll(t, []byte{0x1f, 0x8b, 0, 1, 2, 3}, identity)
 	if err == nil {
 		t.Fatal("a broken gzip stream read without error")
+	}
+}
+
+// TestReaderLongLinesWhateverTheReads reads files with lines longer than
+// MaxLine in pieces of several sizes: a long line is judged by what it holds
+// (blank lines are skipped, a long header line is an error), not by where the
+// reads happen to split it.
+func TestReaderLongLinesWhateverTheReads(t *testing.T) {
+	blank := strings.Repeat(" ", 2*MaxLine+100)
+	long := strings.Repeat("9", 2*MaxLine+100)
+	tests := []struct {
+		name    string
+		input   string
+		rows    int
+		rejects []int64
+		err     string
+	}{
+		{"blank long line", Header + "\n" + blank + "\n1,2,view,3,\n", 1, nil, ""},
+		{"blank long line first", "\xef\xbb\xbf" + blank + "\n" + Header + "\n1,2,view,3,\n", 1, nil, ""},
+		{"long row", Header + "\n" + long + "\n1,2,view,3,\n" + long, 1, []int64{2, 4}, ""},
+		{"long line before the header", long + "\n" + Header + "\n1,2,view,3,\n", 0, nil, "line 1: header is longer than 65536 bytes"},
+		{"padded header too long", blank + Header + "\n1,2,view,3,\n", 0, nil, "line 1: header is longer than 65536 bytes"},
+	}
+	for _, tc := range tests {
+		for _, n := range []int{1 << 20, 1000, 4093, 4096, 65536} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, n), func(t *testing.T) {
+				rows, rejects, err := readAll(t, []byte(tc.input), func(r io.Reader) io.Reader { return chunkReader{r, n} })
+				if tc.err != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.err) {
+						t.Fatalf("err = %v, want one containing %q", err, tc.err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lines []int64
+				for _, rj := range rejects {
+					lines = append(lines, rj.Line)
+				}
+				if len(rows) != tc.rows || !slices.Equal(lines, tc.rejects) {
+					t.Fatalf("got %d rows and rejects on lines %v; want %d rows, rejects on %v", len(rows), lines, tc.rows, tc.rejects)
+				}
+			})
+		}
 	}
 }
