@@ -69,6 +69,10 @@ bench-analytics: ## funnel and status latency (p50, p99) over what PostgreSQL ho
 	@set -a && . ./.env && set +a && cd services/analytics && \
 		go test -run '^$$' -bench . -benchtime 30x ./internal/funnel/ ./internal/probe/
 
+.PHONY: bench-load
+bench-load: data ## ingest alone, then with CLIENTS (8) analytics clients pausing PAUSE (200ms): rates, drop, p50/p99
+	@scripts/bench-load.sh
+
 .PHONY: bench-producer
 bench-producer: data ## replay the full file into the local broker; print time, rate and peak RSS
 	@scripts/bench-producer.sh

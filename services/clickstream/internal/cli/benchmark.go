@@ -26,6 +26,8 @@ type benchmarkFlags struct {
 	json     bool
 	results  string
 	timeout  time.Duration
+	clients  int           // analytics clients calling during the run
+	pause    time.Duration // between one client's calls
 }
 
 func (a *app) benchmarkCmd() *cobra.Command {
@@ -44,14 +46,23 @@ The sinks are stopped again at the end; consumer start runs them again.
 Each run appends a row to a CSV file (benchmarks.csv by default, with a
 header when the file is new): timestamp, events, replicas, partitions,
 seconds, events_per_second. Because it empties the pipeline, benchmark
-asks first unless -y is given, and refuses when it cannot ask.`,
+asks first unless -y is given, and refuses when it cannot ask.
+
+With --analytics-clients N, N clients call the analytics service from the
+replay's start until the sinks' last commit, each waiting --analytics-pause
+(none by default) between an answer and its next call, and asking in
+turn for the funnel (all time, last day, last month), the top viewed items
+and the pipeline status, the way dashboards poll it. The report adds each
+method's calls, errors and latency (p50, p99, max); comparing the rate with
+a run without clients shows what the queries cost the ingest.`,
 		Example: `  clickstream benchmark --limit 500000
   clickstream benchmark -y --replicas 2 --json
-  clickstream benchmark -y --file data/events.csv --results /tmp/runs.csv`,
+  clickstream benchmark -y --file data/events.csv --results /tmp/runs.csv
+  clickstream benchmark -y --analytics-clients 8 --analytics-pause 200ms --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.limit < 0 || f.replicas < 0 || f.timeout <= 0 {
-				return errors.New("--limit and --replicas must not be negative, --timeout must be positive")
+			if f.limit < 0 || f.replicas < 0 || f.clients < 0 || f.pause < 0 || f.timeout <= 0 {
+				return errors.New("--limit, --replicas and --analytics-clients must not be negative, --timeout must be positive")
 			}
 			if !f.yes {
 				const prompt = "benchmark first deletes every event in the pipeline. Type yes to go on: "
@@ -71,6 +82,8 @@ asks first unless -y is given, and refuses when it cannot ask.`,
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON")
 	fl.StringVar(&f.results, "results", "benchmarks.csv", "CSV file to append the result to")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up when PostgreSQL lags this long after the replay")
+	fl.IntVar(&f.clients, "analytics-clients", 0, "analytics clients calling during the run")
+	fl.DurationVar(&f.pause, "analytics-pause", 0, "pause of each analytics client between an answer and its next call")
 	return cmd
 }
 
@@ -81,6 +94,7 @@ type benchmarkResult struct {
 	Replicas   int
 	Partitions int
 	Seconds    float64
+	Load       *loadReport // nil without --analytics-clients
 }
 
 func (r benchmarkResult) eventsPerSecond() float64 {
@@ -93,12 +107,13 @@ func (r benchmarkResult) eventsPerSecond() float64 {
 // benchmarkReport is the JSON form of a run, printed with --json; fields
 // are only ever added.
 type benchmarkReport struct {
-	Events          int64   `json:"events"`
-	Replicas        int     `json:"replicas"`
-	Partitions      int     `json:"partitions"`
-	Seconds         float64 `json:"seconds"`
-	EventsPerSecond float64 `json:"events_per_second"`
-	ResultsFile     string  `json:"results_file"`
+	Events          int64       `json:"events"`
+	Replicas        int         `json:"replicas"`
+	Partitions      int         `json:"partitions"`
+	Seconds         float64     `json:"seconds"`
+	EventsPerSecond float64     `json:"events_per_second"`
+	ResultsFile     string      `json:"results_file"`
+	AnalyticsLoad   *loadReport `json:"analytics_load,omitempty"`
 }
 
 // benchmarkRun runs the benchmark, then records and reports it. With --json
@@ -125,12 +140,15 @@ func finishBenchmark(w io.Writer, r benchmarkResult, results string, asJSON bool
 		return writeJSON(w, benchmarkReport{
 			Events: r.Events, Replicas: r.Replicas, Partitions: r.Partitions,
 			Seconds: round3(r.Seconds), EventsPerSecond: round3(r.eventsPerSecond()),
-			ResultsFile: results,
+			ResultsFile: results, AnalyticsLoad: r.Load,
 		})
 	}
 	_, err := fmt.Fprintf(w, "benchmark: %s events through %d pg-sink replicas on %d partitions "+
 		"in %.3fs: %s events/s (appended to %s)\n",
 		count(r.Events), r.Replicas, r.Partitions, r.Seconds, count(int64(r.eventsPerSecond())), results)
+	if err == nil && r.Load != nil {
+		err = writeLoad(w, r.Load)
+	}
 	return err
 }
 
@@ -250,6 +268,20 @@ func (a *app) measure(ctx context.Context, cfg *settings, f benchmarkFlags) (ben
 	}
 	defer closeConn()
 
+	var load func() *loadReport
+	if f.clients > 0 {
+		ac, closeAnalytics, err := a.analyticsClient(ctx)
+		if err != nil {
+			return benchmarkResult{}, err
+		}
+		defer closeAnalytics()
+		loadCtx, stopLoad := context.WithCancel(ctx)
+		defer stopLoad()
+		done := make(chan *loadReport, 1)
+		go func() { done <- analyticsLoad(loadCtx, ac, f.clients, f.pause, analyticsTimeout) }()
+		load = func() *loadReport { stopLoad(); return <-done }
+	}
+
 	var start time.Time
 	if err := conn.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&start); err != nil {
 		return benchmarkResult{}, fmt.Errorf("read the database clock: %w", err)
@@ -276,11 +308,15 @@ func (a *app) measure(ctx context.Context, cfg *settings, f benchmarkFlags) (ben
 	if err := a.waitWritten(waitCtx); err != nil {
 		return benchmarkResult{}, err
 	}
+	var report *loadReport
+	if load != nil {
+		report = load()
+	}
 	var end time.Time
 	err = conn.QueryRow(ctx, `SELECT max(updated_at) FROM consumer_offsets
 		WHERE consumer_group = $1 AND topic = $2`, cfg.Groups[0], cfg.Kafka.Topic).Scan(&end)
 	if err != nil {
 		return benchmarkResult{}, fmt.Errorf("read the last commit: %w", err)
 	}
-	return benchmarkResult{Time: start, Events: final.GetSent(), Seconds: end.Sub(start).Seconds()}, nil
+	return benchmarkResult{Time: start, Events: final.GetSent(), Seconds: end.Sub(start).Seconds(), Load: report}, nil
 }
