@@ -27,6 +27,12 @@ import (
 // StopTimeout bounds a graceful gRPC stop; streams still open then are cut.
 const StopTimeout = 5 * time.Second
 
+// MaxRecvMsgSize is the largest gRPC request message a server takes: 4 MiB,
+// far above any request of the clickstream APIs. A larger one is refused
+// with codes.ResourceExhausted before any handler sees it.
+// [Options.GRPCOptions] may set another limit with grpc.MaxRecvMsgSize.
+const MaxRecvMsgSize = 4 << 20
+
 // Options configures a [Server]. Name, GRPCAddr and HTTPAddr are required.
 type Options struct {
 	Name     string // service name, reported by the health service
@@ -76,7 +82,7 @@ func Listen(opts Options) (*Server, error) {
 	s := &Server{
 		name:     opts.Name,
 		log:      logging.OrDiscard(opts.Logger),
-		grpc:     grpc.NewServer(opts.GRPCOptions...),
+		grpc:     grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(MaxRecvMsgSize)}, opts.GRPCOptions...)...),
 		health:   health.NewServer(),
 		mux:      http.NewServeMux(),
 		registry: prometheus.NewRegistry(),
