@@ -48,7 +48,7 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 		Kafka: kadm.NewClient(kc), KafkaAddr: fmt.Sprint(cfg.Kafka.Brokers), Topic: cfg.Kafka.Topic,
 		PGGroup: cfg.PGGroup, SearchGroup: cfg.SearchGroup, ValkeyPrefix: cfg.ValkeyPrefix,
 		Index: cfg.Index, SearchURL: config.Mask(cfg.OpenSearchURL),
-		Services: services(cfg),
+		Services: services(cfg), Dial: healthDialer(cfg.GRPC),
 	}
 	// Valkey and OpenSearch are optional: status says when they do not
 	// answer. A Valkey that does not answer at start stays unreported until

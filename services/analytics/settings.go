@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/clickstream/clickstream/services/platform/config"
+	"github.com/clickstream/clickstream/services/platform/grpcclient"
 	"github.com/clickstream/clickstream/services/platform/kafka"
 	"github.com/clickstream/clickstream/services/platform/searchindex"
 )
@@ -24,6 +25,9 @@ type settings struct {
 	ProducerAddr   string        // PRODUCER_ADDR
 	SinkReplicas   int           // STATUS_SINK_REPLICAS: local replica ports to probe
 	SinkAddrs      []namedAddr   // STATUS_SINK_ADDRS: sinks on other hosts; replaces the local ports
+	// GRPC is how the other services are asked for their health:
+	// GRPC_TOKEN and GRPC_TLS_CA_FILE.
+	GRPC grpcclient.Config
 }
 
 // namedAddr is a gRPC endpoint and the name status shows for it.
@@ -40,6 +44,7 @@ func readSettings(env *config.Env) settings {
 		SearchGroup:    env.String("SEARCHSINK_GROUP", "clickstream-opensearch"),
 		ProducerAddr:   env.Addr("PRODUCER_ADDR", "127.0.0.1:50051"),
 		SinkReplicas:   env.Int("STATUS_SINK_REPLICAS", 8, 0, 9),
+		GRPC:           grpcclient.ReadConfig(env),
 	}
 	s.SinkAddrs = readNamedAddrs(env, "STATUS_SINK_ADDRS")
 	if u := env.URL("PG_URL", true, "postgres", "postgresql"); u != nil {

@@ -11,6 +11,7 @@ package grpcclient
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 
 	"google.golang.org/grpc"
@@ -20,6 +21,10 @@ import (
 	"github.com/clickstream/clickstream/services/platform/certs"
 	"github.com/clickstream/clickstream/services/platform/config"
 )
+
+// ErrClearText is returned by [Config.NewClient] for a token that would go
+// in clear text to an address other than loopback.
+var ErrClearText = errors.New("GRPC_TOKEN is sent beyond loopback only over TLS")
 
 // Config is how a client reaches the services.
 type Config struct {
@@ -51,8 +56,8 @@ func (c Config) NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientC
 	dial := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if c.Token != "" {
 		if c.TLS == nil && !config.IsLoopback(target) {
-			return nil, fmt.Errorf("%s is not a loopback address: GRPC_TOKEN is sent to it only over TLS; "+
-				"set GRPC_TLS_CA_FILE to the CA of the service's certificate", target)
+			return nil, fmt.Errorf("%s: %w; set GRPC_TLS_CA_FILE to the CA of the service's certificate",
+				target, ErrClearText)
 		}
 		dial = append(dial, grpc.WithPerRPCCredentials(bearer{token: c.Token, secure: c.TLS != nil}))
 	}

@@ -3,6 +3,7 @@ package grpcclient
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,8 +132,8 @@ func TestNoTokenInClearBeyondLoopback(t *testing.T) {
 	plain := Config{Token: token}
 	for _, target := range []string{"10.1.2.3:50051", "producer:50051", "0.0.0.0:50051"} {
 		_, err := plain.NewClient(target)
-		if err == nil || !strings.Contains(err.Error(), "GRPC_TLS_CA_FILE") {
-			t.Errorf("NewClient(%s) with a token in plain text = %v, want a refusal naming GRPC_TLS_CA_FILE",
+		if !errors.Is(err, ErrClearText) || !strings.Contains(err.Error(), "GRPC_TLS_CA_FILE") {
+			t.Errorf("NewClient(%s) with a token in plain text = %v, want ErrClearText naming GRPC_TLS_CA_FILE",
 				target, err)
 		}
 	}
