@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,10 @@ import (
 
 // MaxSpeed bounds the real-time speed factor.
 const MaxSpeed = 1e6
+
+// MaxPath bounds the length of a file name in a start request, in bytes:
+// Linux's PATH_MAX.
+const MaxPath = 4096
 
 // Runner runs one replay to its end; *replay.Replayer is one.
 type Runner interface {
@@ -144,6 +150,17 @@ func (s *Server) StartReplay(ctx context.Context, req *clickstreamv1.StartReplay
 }
 
 func (s *Server) options(req *clickstreamv1.StartReplayRequest) (replay.Options, error) {
+	opt, err := checkStart(req, s.defaults)
+	if err != nil {
+		return opt, err
+	}
+	return opt, checkFiles(opt)
+}
+
+// checkStart checks a start request and fills in the defaults, without
+// looking at the file system. It returns an InvalidArgument status whose
+// message starts with the name of the field at fault.
+func checkStart(req *clickstreamv1.StartReplayRequest, defaults Defaults) (replay.Options, error) {
 	opt := replay.Options{
 		File:        req.GetFile(),
 		Limit:       req.GetLimit(),
@@ -151,10 +168,10 @@ func (s *Server) options(req *clickstreamv1.StartReplayRequest) (replay.Options,
 		RejectsFile: req.GetRejectsFile(),
 	}
 	if opt.File == "" {
-		opt.File = s.defaults.File
+		opt.File = defaults.File
 	}
 	if opt.RejectsFile == "" {
-		opt.RejectsFile = s.defaults.RejectsFile
+		opt.RejectsFile = defaults.RejectsFile
 	}
 	switch {
 	case opt.Limit < 0:
@@ -162,18 +179,47 @@ func (s *Server) options(req *clickstreamv1.StartReplayRequest) (replay.Options,
 	case math.IsNaN(opt.Speed) || opt.Speed < 0 || opt.Speed > MaxSpeed:
 		return opt, status.Errorf(codes.InvalidArgument, "speed must be 0 (as fast as possible) or in (0, %g], got %g", float64(MaxSpeed), opt.Speed)
 	case opt.File == "":
-		return opt, status.Error(codes.InvalidArgument, "no file given and PRODUCER_FILE is not set")
+		return opt, status.Error(codes.InvalidArgument, "file is empty and PRODUCER_FILE is not set")
+	case len(opt.File) > MaxPath:
+		return opt, status.Errorf(codes.InvalidArgument, "file is longer than %d bytes", MaxPath)
+	case len(opt.RejectsFile) > MaxPath:
+		return opt, status.Errorf(codes.InvalidArgument, "rejects_file is longer than %d bytes", MaxPath)
+	case strings.IndexByte(opt.File, 0) >= 0:
+		return opt, status.Error(codes.InvalidArgument, "file must not hold a NUL byte")
+	case strings.IndexByte(opt.RejectsFile, 0) >= 0:
+		return opt, status.Error(codes.InvalidArgument, "rejects_file must not hold a NUL byte")
+	case opt.RejectsFile != "" && filepath.Clean(opt.RejectsFile) == filepath.Clean(opt.File):
+		return opt, status.Errorf(codes.InvalidArgument, "rejects_file %s is the file to replay; it would be overwritten", opt.RejectsFile)
 	}
+	return opt, nil
+}
+
+// checkFiles checks that the file to replay is there and that the rejects
+// file, when it exists already, is neither a directory nor the same file
+// under another name.
+func checkFiles(opt replay.Options) error {
 	st, err := os.Stat(opt.File)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return opt, status.Errorf(codes.NotFound, "file %s does not exist on the producer's host", opt.File)
+		return status.Errorf(codes.NotFound, "file %s does not exist on the producer's host", opt.File)
 	case err != nil:
-		return opt, status.Errorf(codes.InvalidArgument, "file %s: %v", opt.File, err)
+		return status.Errorf(codes.InvalidArgument, "file %s: %v", opt.File, err)
 	case st.IsDir():
-		return opt, status.Errorf(codes.InvalidArgument, "file %s is a directory", opt.File)
+		return status.Errorf(codes.InvalidArgument, "file %s is a directory", opt.File)
 	}
-	return opt, nil
+	if opt.RejectsFile == "" {
+		return nil
+	}
+	rst, err := os.Stat(opt.RejectsFile)
+	switch {
+	case err != nil:
+		return nil // created at the start of the replay, which fails if it cannot be
+	case rst.IsDir():
+		return status.Errorf(codes.InvalidArgument, "rejects_file %s is a directory", opt.RejectsFile)
+	case os.SameFile(st, rst):
+		return status.Errorf(codes.InvalidArgument, "rejects_file %s is the file to replay; it would be overwritten", opt.RejectsFile)
+	}
+	return nil
 }
 
 // StopReplay stops the running replay and waits until it has flushed.

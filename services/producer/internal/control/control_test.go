@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,10 @@ func TestStartReplayValidation(t *testing.T) {
 	if err := os.WriteFile(file, []byte("timestamp,visitorid,event,itemid,transactionid\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	link := filepath.Join(t.TempDir(), "link.csv")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
 	client := serve(t, blockingRunner{make(chan *replay.Progress, 1)}, Defaults{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -62,13 +67,17 @@ func TestStartReplayValidation(t *testing.T) {
 		name string
 		req  *clickstreamv1.StartReplayRequest
 		code codes.Code
+		want string // the start of the message
 	}{
-		{"negative limit", &clickstreamv1.StartReplayRequest{File: file, Limit: -1}, codes.InvalidArgument},
-		{"negative speed", &clickstreamv1.StartReplayRequest{File: file, Speed: -2}, codes.InvalidArgument},
-		{"huge speed", &clickstreamv1.StartReplayRequest{File: file, Speed: 1e9}, codes.InvalidArgument},
-		{"no file and no default", &clickstreamv1.StartReplayRequest{}, codes.InvalidArgument},
-		{"missing file", &clickstreamv1.StartReplayRequest{File: file + ".nope"}, codes.NotFound},
-		{"directory", &clickstreamv1.StartReplayRequest{File: filepath.Dir(file)}, codes.InvalidArgument},
+		{"negative limit", &clickstreamv1.StartReplayRequest{File: file, Limit: -1}, codes.InvalidArgument, "limit must be"},
+		{"negative speed", &clickstreamv1.StartReplayRequest{File: file, Speed: -2}, codes.InvalidArgument, "speed must be"},
+		{"huge speed", &clickstreamv1.StartReplayRequest{File: file, Speed: 1e9}, codes.InvalidArgument, "speed must be"},
+		{"no file and no default", &clickstreamv1.StartReplayRequest{}, codes.InvalidArgument, "file is empty"},
+		{"missing file", &clickstreamv1.StartReplayRequest{File: file + ".nope"}, codes.NotFound, "file " + file + ".nope does not exist"},
+		{"directory", &clickstreamv1.StartReplayRequest{File: filepath.Dir(file)}, codes.InvalidArgument, "file " + filepath.Dir(file) + " is a directory"},
+		{"rejects into the input", &clickstreamv1.StartReplayRequest{File: file, RejectsFile: file}, codes.InvalidArgument, "rejects_file " + file + " is the file to replay"},
+		{"rejects into the input by a link", &clickstreamv1.StartReplayRequest{File: file, RejectsFile: link}, codes.InvalidArgument, "rejects_file " + link + " is the file to replay"},
+		{"rejects into a directory", &clickstreamv1.StartReplayRequest{File: file, RejectsFile: filepath.Dir(file)}, codes.InvalidArgument, "rejects_file " + filepath.Dir(file) + " is a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,8 +85,8 @@ func TestStartReplayValidation(t *testing.T) {
 			if got := status.Code(err); got != tc.code {
 				t.Fatalf("StartReplay = %v, want code %v", err, tc.code)
 			}
-			if status.Convert(err).Message() == "" {
-				t.Fatal("error has no message")
+			if msg := status.Convert(err).Message(); !strings.HasPrefix(msg, tc.want) {
+				t.Fatalf("message %q, want one starting %q", msg, tc.want)
 			}
 		})
 	}
