@@ -105,6 +105,10 @@ check-generated: generate ## fail when checked-in generated code is stale
 	@git diff --exit-code -- proto sql || { echo "generated code is stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto sql)" || { git status --porcelain -- proto sql; echo "generate made new files: commit them"; exit 1; }
 
+.PHONY: terraform-check
+terraform-check: ## terraform fmt -check on terraform/, and validate when the Aiven provider can be built
+	@scripts/terraform-check.sh
+
 .PHONY: demo
 demo: up data ## the stack, the sinks, 100,000 events replayed and written
 	@bin/clickstream consumer start
