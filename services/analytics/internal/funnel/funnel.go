@@ -124,9 +124,9 @@ func resolve(w Window, newest time.Time) (Resolved, error) {
 	case LastMonth:
 		r.From, r.To = end.Add(-30*24*time.Hour), end
 	case Range:
-		if w.Start.IsZero() || w.End.IsZero() {
-			return r, fmt.Errorf("%w: a range needs a start and an end", ErrBadRange)
-		}
+		// A zero bound is 0001-01-01T00:00:00Z, the earliest a protobuf
+		// timestamp can say, not a missing one: that is checked where the
+		// request is read.
 		if !w.Start.Before(w.End) {
 			return r, fmt.Errorf("%w: start %s is not before end %s", ErrBadRange,
 				w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))

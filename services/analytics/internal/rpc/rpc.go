@@ -6,6 +6,7 @@ package rpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -39,19 +40,9 @@ func New(queries *db.Queries, probe func(context.Context) probe.Report) *Server 
 
 // GetFunnel computes the funnel of each window.
 func (s *Server) GetFunnel(ctx context.Context, req *clickstreamv1.GetFunnelRequest) (*clickstreamv1.GetFunnelResponse, error) {
-	if len(req.GetWindows()) > MaxWindows {
-		return nil, status.Errorf(codes.InvalidArgument, "at most %d windows, got %d", MaxWindows, len(req.GetWindows()))
-	}
-	windows := []funnel.Window{{Kind: funnel.AllTime}, {Kind: funnel.LastDay}, {Kind: funnel.LastMonth}}
-	if len(req.GetWindows()) > 0 {
-		windows = windows[:0]
-		for i, w := range req.GetWindows() {
-			fw, err := window(w)
-			if err != nil {
-				return nil, status.Errorf(codes.InvalidArgument, "windows[%d]: %v", i, err)
-			}
-			windows = append(windows, fw)
-		}
+	windows, err := funnelWindows(req)
+	if err != nil {
+		return nil, err
 	}
 	counts, err := s.funnels.Compute(ctx, windows)
 	if err != nil {
@@ -64,8 +55,31 @@ func (s *Server) GetFunnel(ctx context.Context, req *clickstreamv1.GetFunnelRequ
 	return resp, nil
 }
 
-// window checks a requested window.
-func window(w *clickstreamv1.Window) (funnel.Window, error) {
+// The checks below return InvalidArgument statuses whose messages start with
+// the path of the field at fault, such as windows[2].range.start.
+
+// funnelWindows checks a funnel request and returns its windows: all time,
+// last day and last month when it names none.
+func funnelWindows(req *clickstreamv1.GetFunnelRequest) ([]funnel.Window, error) {
+	ws := req.GetWindows()
+	if len(ws) > MaxWindows {
+		return nil, status.Errorf(codes.InvalidArgument, "windows: at most %d, got %d", MaxWindows, len(ws))
+	}
+	if len(ws) == 0 {
+		return []funnel.Window{{Kind: funnel.AllTime}, {Kind: funnel.LastDay}, {Kind: funnel.LastMonth}}, nil
+	}
+	windows := make([]funnel.Window, len(ws))
+	for i, w := range ws {
+		var err error
+		if windows[i], err = window(w, fmt.Sprintf("windows[%d]", i)); err != nil {
+			return nil, err
+		}
+	}
+	return windows, nil
+}
+
+// window checks a requested window; field is its path in the request.
+func window(w *clickstreamv1.Window, field string) (funnel.Window, error) {
 	switch v := w.GetWindow().(type) {
 	case *clickstreamv1.Window_AllTime:
 		return funnel.Window{Kind: funnel.AllTime}, nil
@@ -74,19 +88,31 @@ func window(w *clickstreamv1.Window) (funnel.Window, error) {
 	case *clickstreamv1.Window_LastMonth:
 		return funnel.Window{Kind: funnel.LastMonth}, nil
 	case *clickstreamv1.Window_Range:
-		r := v.Range
-		if r.GetStart() == nil || r.GetEnd() == nil {
-			return funnel.Window{}, errors.New("a range needs a start and an end")
-		}
-		if err := r.GetStart().CheckValid(); err != nil {
-			return funnel.Window{}, err
-		}
-		if err := r.GetEnd().CheckValid(); err != nil {
-			return funnel.Window{}, err
-		}
-		return funnel.Window{Kind: funnel.Range, Start: r.GetStart().AsTime(), End: r.GetEnd().AsTime()}, nil
+		return timeRange(v.Range, field+".range")
 	}
-	return funnel.Window{}, errors.New("no window set: choose all_time, last_day, last_month or range")
+	return funnel.Window{}, status.Errorf(codes.InvalidArgument,
+		"%s: no window set: choose all_time, last_day, last_month or range", field)
+}
+
+func timeRange(r *clickstreamv1.TimeRange, field string) (funnel.Window, error) {
+	for _, b := range []struct {
+		name string
+		ts   *timestamppb.Timestamp
+	}{{"start", r.GetStart()}, {"end", r.GetEnd()}} {
+		if b.ts == nil {
+			return funnel.Window{}, status.Errorf(codes.InvalidArgument,
+				"%s.%s is missing: a range needs a start and an end", field, b.name)
+		}
+		if err := b.ts.CheckValid(); err != nil {
+			return funnel.Window{}, status.Errorf(codes.InvalidArgument, "%s.%s: %v", field, b.name, err)
+		}
+	}
+	start, end := r.GetStart().AsTime(), r.GetEnd().AsTime()
+	if !start.Before(end) {
+		return funnel.Window{}, status.Errorf(codes.InvalidArgument, "%s: start %s is not before end %s",
+			field, start.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano))
+	}
+	return funnel.Window{Kind: funnel.Range, Start: start, End: end}, nil
 }
 
 func funnelProto(c funnel.Counts) *clickstreamv1.Funnel {
@@ -124,29 +150,15 @@ var eventTypes = map[clickstreamv1.ItemKind]string{
 // GetTopItems ranks items by their events of one type in a window of event
 // time.
 func (s *Server) GetTopItems(ctx context.Context, req *clickstreamv1.GetTopItemsRequest) (*clickstreamv1.GetTopItemsResponse, error) {
-	typ, ok := eventTypes[req.GetKind()]
-	if !ok {
-		return nil, status.Error(codes.InvalidArgument, "kind must be viewed, carted or purchased")
+	q, err := checkTopItems(req)
+	if err != nil {
+		return nil, err
 	}
-	limit := req.GetLimit()
-	if limit == 0 {
-		limit = 10
-	}
-	if limit < 0 || limit > 1000 {
-		return nil, status.Errorf(codes.InvalidArgument, "limit must be in [1, 1000], got %d", limit)
-	}
-	w := funnel.Window{Kind: funnel.AllTime}
-	if req.GetWindow() != nil {
-		var err error
-		if w, err = window(req.GetWindow()); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "window: %v", err)
-		}
-	}
-	from, to, err := funnel.Bounds(ctx, s.queries, w)
+	from, to, err := funnel.Bounds(ctx, s.queries, q.window)
 	if err != nil {
 		return nil, errorStatus(err)
 	}
-	rows, err := s.queries.TopItems(ctx, db.TopItemsParams{EventType: typ, FromTime: from, ToTime: to, MaxItems: int32(limit)})
+	rows, err := s.queries.TopItems(ctx, db.TopItemsParams{EventType: q.eventType, FromTime: from, ToTime: to, MaxItems: q.limit})
 	if err != nil {
 		return nil, errorStatus(err)
 	}
@@ -157,6 +169,39 @@ func (s *Server) GetTopItems(ctx context.Context, req *clickstreamv1.GetTopItems
 	return resp, nil
 }
 
+// topItems is a checked top-items request.
+type topItems struct {
+	eventType string // as in the events table
+	limit     int32
+	window    funnel.Window
+}
+
+// MaxTopItems bounds the items of one top-items answer.
+const MaxTopItems = 1000
+
+// checkTopItems checks a top-items request and fills in the defaults: 10
+// items, all time.
+func checkTopItems(req *clickstreamv1.GetTopItemsRequest) (topItems, error) {
+	q := topItems{limit: req.GetLimit(), window: funnel.Window{Kind: funnel.AllTime}}
+	var ok bool
+	if q.eventType, ok = eventTypes[req.GetKind()]; !ok {
+		return q, status.Error(codes.InvalidArgument, "kind must be viewed, carted or purchased")
+	}
+	if q.limit == 0 {
+		q.limit = 10
+	}
+	if q.limit < 0 || q.limit > MaxTopItems {
+		return q, status.Errorf(codes.InvalidArgument, "limit must be in [1, %d], got %d", MaxTopItems, q.limit)
+	}
+	if req.GetWindow() != nil {
+		var err error
+		if q.window, err = window(req.GetWindow(), "window"); err != nil {
+			return q, err
+		}
+	}
+	return q, nil
+}
+
 // GetPipelineStatus probes the whole pipeline.
 func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipelineStatusRequest) (*clickstreamv1.GetPipelineStatusResponse, error) {
 	return statusProto(s.probe(ctx)), nil
@@ -164,15 +209,9 @@ func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipe
 
 // WatchFunnel pushes the all-time funnel and the status every interval.
 func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream clickstreamv1.AnalyticsService_WatchFunnelServer) error {
-	interval := time.Second
-	if d := req.GetInterval(); d != nil && d.AsDuration() != 0 {
-		if err := d.CheckValid(); err != nil {
-			return status.Errorf(codes.InvalidArgument, "interval: %v", err)
-		}
-		interval = d.AsDuration()
-		if interval < 100*time.Millisecond {
-			return status.Errorf(codes.InvalidArgument, "interval must be at least 100ms, got %v", interval)
-		}
+	interval, err := watchInterval(req)
+	if err != nil {
+		return err
 	}
 	ctx := stream.Context()
 	tick := time.NewTicker(interval)
@@ -192,6 +231,29 @@ func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream click
 		case <-tick.C:
 		}
 	}
+}
+
+// MinInterval is the shortest interval of a funnel watch.
+const MinInterval = 100 * time.Millisecond
+
+// watchInterval checks a watch request and returns its interval: 1s when
+// the request leaves it unset or zero.
+func watchInterval(req *clickstreamv1.WatchFunnelRequest) (time.Duration, error) {
+	d := req.GetInterval()
+	if d == nil {
+		return time.Second, nil
+	}
+	if err := d.CheckValid(); err != nil {
+		return 0, status.Errorf(codes.InvalidArgument, "interval: %v", err)
+	}
+	interval := d.AsDuration()
+	switch {
+	case interval == 0:
+		return time.Second, nil
+	case interval < MinInterval:
+		return 0, status.Errorf(codes.InvalidArgument, "interval must be at least %v, got %v", MinInterval, interval)
+	}
+	return interval, nil
 }
 
 // errorStatus maps a query error to a gRPC status: deadlines and
