@@ -96,9 +96,11 @@ func TestBadRequestsOnTheWire(t *testing.T) {
 		t.Fatalf("StartReplay of %d bytes = %v, want InvalidArgument from the handler", len(under.File), err)
 	}
 	over := &clickstreamv1.StartReplayRequest{File: strings.Repeat("a", platformserve.MaxRecvMsgSize)}
-	if _, err := client.StartReplay(ctx, over); status.Code(err) != codes.ResourceExhausted {
+	_, err := client.StartReplay(ctx, over)
+	if status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("StartReplay of %d bytes = %v, want ResourceExhausted", len(over.File), err)
 	}
+	t.Logf("%v", err)
 	if _, err := client.GetReplay(ctx, &clickstreamv1.GetReplayRequest{}); err != nil {
 		t.Fatalf("GetReplay after the oversized request = %v", err)
 	}
