@@ -24,7 +24,7 @@ import (
 
 // ErrClearText is returned by [Config.NewClient] for a token that would go
 // in clear text to an address other than loopback.
-var ErrClearText = errors.New("GRPC_TOKEN is sent beyond loopback only over TLS")
+var ErrClearText = errors.New("GRPC_TOKEN is sent only over TLS to an address other than loopback")
 
 // Config is how a client reaches the services.
 type Config struct {
@@ -56,8 +56,7 @@ func (c Config) NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientC
 	dial := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if c.Token != "" {
 		if c.TLS == nil && !config.IsLoopback(target) {
-			return nil, fmt.Errorf("%s: %w; set GRPC_TLS_CA_FILE to the CA of the service's certificate",
-				target, ErrClearText)
+			return nil, fmt.Errorf("%w: set GRPC_TLS_CA_FILE to the CA of the service's certificate", ErrClearText)
 		}
 		dial = append(dial, grpc.WithPerRPCCredentials(bearer{token: c.Token, secure: c.TLS != nil}))
 	}
