@@ -59,14 +59,24 @@ func load(root string, content []byte, env map[string]string, lookups func(strin
 	})
 }
 
-// loadAll loads compose.yaml with every profile and no variables.
+var loadOnce = sync.OnceValues(func() (*types.Project, error) {
+	return load(testenv.Root(), nil, map[string]string{}, nil, "*")
+})
+
+// loadAll returns compose.yaml loaded with every profile and no variables:
+// a copy of its own, which the caller may change.
 func loadAll(t *testing.T) *types.Project {
 	t.Helper()
-	p, err := load(repoRoot(t), nil, map[string]string{}, nil, "*")
+	repoRoot(t)
+	p, err := loadOnce()
 	if err != nil {
 		t.Fatalf("load compose.yaml: %v", err)
 	}
-	return p
+	c, err := p.WithProfiles(p.Profiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestComposeLoadsWithEachProfile(t *testing.T) {
