@@ -74,14 +74,14 @@ func analyticsLoad(ctx context.Context, client clickstreamv1.AnalyticsServiceCli
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for n := i; ctx.Err() == nil; n++ {
+			for n := i; !loadOver(ctx); n++ {
 				lc := loadCalls[n%len(loadCalls)]
 				callCtx, cancel := context.WithTimeout(ctx, timeout)
 				t0 := time.Now()
 				err := lc.call(callCtx, client)
 				took := time.Since(t0)
 				cancel()
-				if ctx.Err() != nil {
+				if loadOver(ctx) {
 					return
 				}
 				mu.Lock()
@@ -120,6 +120,16 @@ func analyticsLoad(ctx context.Context, client clickstreamv1.AnalyticsServiceCli
 		}
 	}
 	return r
+}
+
+// loadOver reports whether ctx is done or past its deadline: a context whose
+// deadline has passed may not say so yet, while its children already fail.
+func loadOver(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // percentile returns the nearest-rank q-quantile of sorted durations.

@@ -84,7 +84,7 @@ func TestAnalyticsLoadCountsAndTimes(t *testing.T) {
 	}
 	f := byName["GetFunnel"]
 	if f.Calls < 10 || f.Errors != 0 || f.P50ms < 5 || f.P99ms < f.P50ms || f.MaxMs < f.P99ms {
-		t.Errorf("GetFunnel: %+v", f)
+		t.Errorf("GetFunnel: %+v (first error %s)", f, r.FirstErr)
 	}
 	if served := impl.funnel.Load(); int64(f.Calls) > served {
 		t.Errorf("counted %d funnel calls, the server saw %d", f.Calls, served)
