@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 
 	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
 	"github.com/clickstream/clickstream/services/clickstream/internal/local"
+	"github.com/clickstream/clickstream/services/platform/config"
 )
 
 func (a *app) producerCmd() *cobra.Command {
@@ -239,7 +239,7 @@ func (a *app) producerClient(ctx context.Context, autostart bool) (clickstreamv1
 	}
 	closeConn := func() { conn.Close() }
 	if err := checkHealth(ctx, conn, 2*time.Second); err != nil {
-		if !autostart || !isLoopback(cfg.ProducerAddr) {
+		if !autostart || !config.IsLoopback(cfg.ProducerAddr) {
 			closeConn()
 			return nil, nil, fmt.Errorf("producer at %s is not reachable: %v", cfg.ProducerAddr, err)
 		}
@@ -292,18 +292,6 @@ func checkHealth(ctx context.Context, conn *grpc.ClientConn, timeout time.Durati
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // localPath makes a file that exists here absolute, so that a producer on
