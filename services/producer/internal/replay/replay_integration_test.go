@@ -277,9 +277,12 @@ func TestIntegrationRealtimePacing(t *testing.T) {
 			if s.State != Done {
 				t.Fatalf("replay ended %v: %v", s.State, s.Err)
 			}
+			// Pacing must never run ahead of event time; running behind is
+			// bounded more loosely, since a loaded machine delays the last
+			// acknowledgements as well.
 			got := s.Finished.Sub(s.Sending)
-			if got < want-want/10 || got > want+want/10 {
-				t.Fatalf("sending took %v, want %v ± 10%%", got, want)
+			if lo, hi := want-want/10, want+want/4+500*time.Millisecond; got < lo || got > hi {
+				t.Fatalf("sending took %v, want %v (between %v and %v)", got, want, lo, hi)
 			}
 			t.Logf("sending took %v for %v of event time at %gx (ideal %v)", got, span, tc.speed, want)
 		})
