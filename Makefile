@@ -81,6 +81,10 @@ bench-producer: data ## replay the full file into the local broker; print time, 
 test: build ## start the servers, run every module's tests with -race, stop the servers
 	@scripts/test.sh
 
+.PHONY: faults
+faults: build ## start the servers, inject faults during a replay, print recovery times and invariants, stop them
+	@scripts/faults.sh
+
 .PHONY: test-unit
 test-unit: ## run every module's tests against whatever .env or the environment names; without them integration tests skip
 	@for m in $(MODULES); do (cd $$m && GOWORK=off go test -race -count=1 ./...); done
