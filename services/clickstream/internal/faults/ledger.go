@@ -7,14 +7,17 @@ type replay struct {
 	from    int   // send position of the first row of its file; the file runs to the end of the input
 	sent    int64 // events the producer reported acknowledged
 	written int64 // records it put on the topic, from the topic's end offsets
-	clean   bool  // it ended stopped or done, and wrote exactly what it acknowledged
+	clean   bool  // it ended stopped or done: every event it handed to the client was acknowledged
 }
 
 // ledger keeps track of which send positions are on the topic, so that a
 // checkpoint knows which prefix of the input the stores must equal.
 //
 // A replay that ended cleanly wrote the positions from to from+sent, no more
-// and no fewer: the producer flushes before it reports. A replay that was
+// and no fewer: the producer flushes before it reports, and counts each
+// record once when it is acknowledged. (A record can still be on the topic
+// twice, when the client sends a batch again under a new producer epoch;
+// the suite reports when written differs from sent.) A replay that was
 // killed wrote a ragged set: each partition got a prefix of its records,
 // but a batch of one partition may have been lost while a later batch of
 // another was written. Its positions all lie below from + written +

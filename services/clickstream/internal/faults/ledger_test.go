@@ -71,7 +71,12 @@ func TestLedgerSettle(t *testing.T) {
 			wantErr: "started at send position 200, past the 100",
 		},
 		{
-			name:    "acknowledged and written differ",
+			name:    "a clean replay that put a record twice covers what it acknowledged",
+			replays: []replay{{from: 0, sent: 500, written: 501, clean: true}},
+			want:    500,
+		},
+		{
+			name:    "a replay that failed",
 			replays: []replay{{from: 0, sent: 500, written: 501}},
 			want:    0,
 			wantErr: "did not end cleanly",

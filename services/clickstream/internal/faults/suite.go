@@ -129,6 +129,7 @@ type suite struct {
 	cur     *running // the replay in progress; nil when none
 	replays int
 	began   time.Time
+	stage   string // the row being worked on, for notes
 }
 
 // names are the suite's own topic, groups, index and key prefix.
@@ -174,6 +175,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func (s *suite) logf(format string, args ...any) {
 	s.cfg.Logf("%6.1fs "+format, append([]any{time.Since(s.began).Seconds()}, args...)...)
+}
+
+// note adds a remark to the report, naming the fault in progress.
+func (s *suite) note(format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	s.logf("%s", text)
+	s.report.Notes = append(s.report.Notes, fmt.Sprintf("%s: %s", s.stage, text))
 }
 
 func (s *suite) setUp(ctx context.Context) error {
@@ -333,6 +341,7 @@ func (s *suite) close() {
 func (s *suite) phase(ctx context.Context, f Fault) error {
 	row := Row{Fault: f.Kind.label()}
 	defer func() { s.report.Rows = append(s.report.Rows, row) }()
+	s.stage = row.Fault
 
 	from := s.ledger.covered
 	if from >= s.feed.len() {
@@ -378,6 +387,7 @@ func (s *suite) phase(ctx context.Context, f Fault) error {
 func (s *suite) finish(ctx context.Context) error {
 	row := Row{Fault: "none: the rest of the input at full speed"}
 	defer func() { s.report.Rows = append(s.report.Rows, row) }()
+	s.stage = row.Fault
 	if s.ledger.covered < s.feed.len() {
 		if err := s.startReplay(ctx, s.ledger.covered, 0); err != nil {
 			return err
@@ -558,19 +568,23 @@ func (s *suite) keepReplaying(ctx context.Context) error {
 	s.cur.sent = r.GetSent()
 	switch r.GetState() {
 	case clickstreamv1.ReplayState_REPLAY_STATE_DONE:
-		if err := s.endReplay(ctx, r); err != nil {
+		if _, err := s.endReplay(ctx, r); err != nil {
 			return err
 		}
 		s.logf("the input is all sent: replaying it again from the start")
 		return s.startReplay(ctx, 0, s.speed)
 	case clickstreamv1.ReplayState_REPLAY_STATE_FAILED, clickstreamv1.ReplayState_REPLAY_STATE_STOPPED:
 		from := s.cur.from
-		s.report.Notes = append(s.report.Notes, fmt.Sprintf("a replay ended %s (%s); the suite started it again",
-			r.GetState(), r.GetError()))
-		if err := s.endReplay(ctx, r); err != nil {
+		s.note("a replay ended %s (%s); the suite started it again", r.GetState(), r.GetError())
+		written, err := s.endReplay(ctx, r)
+		if err != nil {
 			return err
 		}
-		return s.startReplay(ctx, from, s.speed)
+		if err := s.startReplay(ctx, from, s.speed); err != nil {
+			return err
+		}
+		s.cur.mustReach = written + buffered // as after a kill: see [ledger]
+		return nil
 	}
 	return nil
 }
@@ -616,25 +630,27 @@ func (s *suite) stopReplay(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stop replay: %w", err)
 	}
-	return s.endReplay(ctx, resp.GetReplay())
+	_, err = s.endReplay(ctx, resp.GetReplay())
+	return err
 }
 
-// endReplay records the replay in progress as ended with r's state.
-func (s *suite) endReplay(ctx context.Context, r *clickstreamv1.Replay) error {
+// endReplay records the replay in progress as ended with r's state, and
+// returns how many records it put on the topic.
+func (s *suite) endReplay(ctx context.Context, r *clickstreamv1.Replay) (int64, error) {
 	ends, err := s.endOffsets(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cur := s.cur
 	s.cur = nil
 	done := r.GetState() == clickstreamv1.ReplayState_REPLAY_STATE_DONE || r.GetState() == clickstreamv1.ReplayState_REPLAY_STATE_STOPPED
 	written := ends - cur.startEnds
 	if done && written != r.GetSent() {
-		s.report.Notes = append(s.report.Notes, fmt.Sprintf("a replay acknowledged %d events but the topic grew by %d records",
-			r.GetSent(), written))
+		s.note("the replay from send position %d acknowledged %d events, and the topic grew by %d records",
+			cur.from, r.GetSent(), written)
 	}
-	s.ledger.add(replay{from: cur.from, sent: r.GetSent(), written: written, clean: done && written == r.GetSent()})
-	return nil
+	s.ledger.add(replay{from: cur.from, sent: r.GetSent(), written: written, clean: done})
+	return written, nil
 }
 
 func (s *suite) getReplay(ctx context.Context) (*clickstreamv1.Replay, error) {
