@@ -14,7 +14,9 @@ HOST=127.0.0.1
 # CLICKSTREAM_PORT_OFFSET moves every port, so that a second stack (a CI run
 # in another clone, say) can run beside the first.
 PORT_OFFSET="${CLICKSTREAM_PORT_OFFSET:-0}"
-PG_PORT=$((55432 + PORT_OFFSET))
+# Every default port sits below the kernel's ephemeral range (32768 and up
+# on Linux), so an outgoing connection can never be holding it at start.
+PG_PORT=$((15432 + PORT_OFFSET))
 VALKEY_PORT=$((16379 + PORT_OFFSET))
 KAFKA_PORT=$((19092 + PORT_OFFSET))
 KAFKA_CONTROLLER_PORT=$((19093 + PORT_OFFSET))

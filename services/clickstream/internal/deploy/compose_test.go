@@ -186,7 +186,7 @@ func TestComposeChecksCatchBrokenProject(t *testing.T) {
 		}), `postgres: restart "always"`},
 		{"loopback listen address", setEnv("producer", "GRPC_ADDR", "127.0.0.1:50051"), "producer: GRPC_ADDR"},
 		{"address of the local servers", setEnv("pg-sink", "PG_URL",
-			"postgres://clickstream:clickstream@127.0.0.1:55432/clickstream?sslmode=disable"),
+			"postgres://clickstream:clickstream@127.0.0.1:15432/clickstream?sslmode=disable"),
 			`pg-sink: PG_URL points at "127.0.0.1"`},
 		{"wrong port", setEnv("cli", "ANALYTICS_ADDR", "analytics:50051"), "cli: ANALYTICS_ADDR"},
 		{"missing required setting", setEnv("pg-sink", "VALKEY_URL", ""), "pg-sink: VALKEY_URL is required"},
