@@ -75,7 +75,7 @@ func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logge
 
 	clickstreamv1.RegisterAnalyticsServiceServer(srv.GRPC(), rpc.New(db.New(pool), func(ctx context.Context) probe.Report {
 		return probe.Check(ctx, t)
-	}))
+	}, cfg.MaxStaleness))
 	srv.SetReady(pool.Ping)
 	return func(ctx context.Context) error {
 		<-ctx.Done()

@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"strings"
+	"time"
 
 	"github.com/clickstream/clickstream/services/platform/config"
 	"github.com/clickstream/clickstream/services/platform/grpcclient"
@@ -25,10 +26,15 @@ type settings struct {
 	ProducerAddr   string        // PRODUCER_ADDR
 	SinkReplicas   int           // STATUS_SINK_REPLICAS: local replica ports to probe
 	SinkAddrs      []namedAddr   // STATUS_SINK_ADDRS: sinks on other hosts; replaces the local ports
+	MaxStaleness   time.Duration // ANALYTICS_MAX_STALENESS: how long an answer serves while data moves
 	// GRPC is how the other services are asked for their health:
 	// GRPC_TOKEN and GRPC_TLS_CA_FILE.
 	GRPC grpcclient.Config
 }
+
+// DefaultMaxStaleness is how long a funnel, a top-items answer or a status
+// report computed for one caller serves the others while the data moves on.
+const DefaultMaxStaleness = 2 * time.Second
 
 // namedAddr is a gRPC endpoint and the name status shows for it.
 type namedAddr struct{ Name, Addr string }
@@ -47,6 +53,12 @@ func readSettings(env *config.Env) settings {
 		GRPC:           grpcclient.ReadConfig(env),
 	}
 	s.SinkAddrs = readNamedAddrs(env, "STATUS_SINK_ADDRS")
+	s.MaxStaleness = DefaultMaxStaleness
+	if v := env.String("ANALYTICS_MAX_STALENESS", ""); v == "0" {
+		s.MaxStaleness = 0
+	} else if v != "" {
+		s.MaxStaleness = env.Duration("ANALYTICS_MAX_STALENESS", DefaultMaxStaleness)
+	}
 	if u := env.URL("PG_URL", true, "postgres", "postgresql"); u != nil {
 		s.PGURL = config.Secret(u.String())
 	}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clickstream/clickstream/services/platform/config"
 )
@@ -38,5 +39,22 @@ func TestSinkAddrs(t *testing.T) {
 	}
 	if got := services(s); len(got) != 1+2*s.SinkReplicas || !got[1].Optional {
 		t.Errorf("without STATUS_SINK_ADDRS: %d services, want the local replica ports", len(got))
+	}
+}
+
+func TestMaxStaleness(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		bad   bool
+	}{{"", DefaultMaxStaleness, false}, {"0", 0, false}, {"500ms", 500 * time.Millisecond, false}, {"soon", 0, true}, {"-1s", 0, true}} {
+		vars := map[string]string{"PG_URL": "postgres://h/db", "KAFKA_BROKERS": "k:9092", "ANALYTICS_MAX_STALENESS": tc.value}
+		env := config.NewEnv(func(k string) string { return vars[k] })
+		s := readSettings(env)
+		if err := env.Err(); (err != nil) != tc.bad {
+			t.Errorf("%q: error %v", tc.value, err)
+		} else if !tc.bad && s.MaxStaleness != tc.want {
+			t.Errorf("%q: %v, want %v", tc.value, s.MaxStaleness, tc.want)
+		}
 	}
 }

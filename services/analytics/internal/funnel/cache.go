@@ -3,9 +3,10 @@ package funnel
 import (
 	"context"
 	"fmt"
-	"sync"
+	"strings"
 	"time"
 
+	"github.com/clickstream/clickstream/services/analytics/internal/snapshot"
 	"github.com/clickstream/clickstream/sql/db"
 )
 
@@ -19,68 +20,42 @@ type Versioned interface {
 // Cache keeps funnels for as long as the data they were computed from is
 // unchanged. Every write to sessions moves a stored offset in the same
 // transaction, and a reset truncates those offsets, so an unchanged data
-// version means unchanged sessions: cached answers stay exact.
+// version means unchanged sessions: cached answers stay exact. With a
+// maximum age, an answer also serves for that long while the data moves
+// on, so that callers polling during ingest share one computation instead
+// of each scanning the sessions.
 type Cache struct {
-	q Versioned
-
-	mu      sync.Mutex
-	version db.DataVersionRow
-	counts  map[windowKey]Counts
+	q    Versioned
+	snap *snapshot.Cache[string, []Counts]
 }
 
-type windowKey struct {
-	kind       Kind
-	start, end time.Time
+// NewCache returns a cache over q whose answers may be up to maxAge behind
+// the data; 0 keeps every answer exact.
+func NewCache(q Versioned, maxAge time.Duration) *Cache {
+	return &Cache{q: q, snap: snapshot.New[string, []Counts](maxAge)}
 }
 
-// NewCache returns a cache over q.
-func NewCache(q Versioned) *Cache {
-	return &Cache{q: q, counts: make(map[windowKey]Counts)}
-}
-
-// Compute is [Compute] answered from the cache where the data is unchanged.
+// Compute is [Compute] answered from the cache. The slice returned may be
+// shared with other callers: it must not be modified.
 func (c *Cache) Compute(ctx context.Context, windows []Window) ([]Counts, error) {
 	v, err := c.q.DataVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("data version: %w", err)
 	}
-	c.mu.Lock()
-	if !v.Updated.Equal(c.version.Updated) || v.Offsets != c.version.Offsets || v.Partitions != c.version.Partitions {
-		c.version, c.counts = v, make(map[windowKey]Counts)
-	}
-	out := make([]Counts, len(windows))
-	var missing []int
-	for i, w := range windows {
-		if got, ok := c.counts[key(w)]; ok {
-			out[i] = got
-		} else {
-			missing = append(missing, i)
-		}
-	}
-	c.mu.Unlock()
-	if len(missing) == 0 {
-		return out, nil
-	}
-
-	todo := make([]Window, len(missing))
-	for i, j := range missing {
-		todo[i] = windows[j]
-	}
-	fresh, err := Compute(ctx, c.q, todo)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, j := range missing {
-		out[j] = fresh[i]
-		if c.version == v {
-			c.counts[key(windows[j])] = fresh[i]
-		}
-	}
-	return out, nil
+	return c.snap.Get(ctx, windowsKey(windows), Version(v), func(ctx context.Context) ([]Counts, error) {
+		return Compute(ctx, c.q, windows)
+	})
 }
 
-func key(w Window) windowKey {
-	return windowKey{kind: w.Kind, start: w.Start.UTC(), end: w.End.UTC()}
+// Version spells a data version for cache keys.
+func Version(v db.DataVersionRow) string {
+	return fmt.Sprintf("%d/%d/%d", v.Offsets, v.Partitions, v.Updated.UnixNano())
+}
+
+func windowsKey(windows []Window) string {
+	var b strings.Builder
+	for _, w := range windows {
+		fmt.Fprintf(&b, "%d:%d:%d;", w.Kind, w.Start.UnixNano(), w.End.UnixNano())
+	}
+	return b.String()
 }

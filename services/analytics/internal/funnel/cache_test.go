@@ -35,7 +35,7 @@ func (f *fakeQueries) DataVersion(context.Context) (db.DataVersionRow, error) {
 
 func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
 	q := &fakeQueries{version: db.DataVersionRow{Offsets: 10, Partitions: 4}}
-	c := NewCache(q)
+	c := NewCache(q, 0)
 	windows := []Window{{Kind: AllTime}, {Kind: LastDay}}
 	for range 3 {
 		got, err := c.Compute(context.Background(), windows)
@@ -50,5 +50,22 @@ func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
 	got, err := c.Compute(context.Background(), windows)
 	if err != nil || got[0].Sessions != 11 || q.queries.Load() != 4 {
 		t.Fatalf("after a commit: %+v, %v, %d queries; want fresh answers", got, err, q.queries.Load())
+	}
+}
+
+func TestCacheWithMaxAgeSharesAnswersWhileDataMoves(t *testing.T) {
+	q := &fakeQueries{version: db.DataVersionRow{Offsets: 10, Partitions: 4}}
+	c := NewCache(q, 200*time.Millisecond)
+	windows := []Window{{Kind: AllTime}}
+	if got, err := c.Compute(context.Background(), windows); err != nil || got[0].Sessions != 10 {
+		t.Fatalf("Compute = %+v, %v", got, err)
+	}
+	q.version.Offsets = 11
+	if got, _ := c.Compute(context.Background(), windows); got[0].Sessions != 10 || q.queries.Load() != 1 {
+		t.Fatalf("within the maximum age: %+v after %d queries; want the kept answer", got, q.queries.Load())
+	}
+	time.Sleep(250 * time.Millisecond)
+	if got, _ := c.Compute(context.Background(), windows); got[0].Sessions != 11 || q.queries.Load() != 2 {
+		t.Fatalf("past the maximum age: %+v after %d queries; want a fresh answer", got, q.queries.Load())
 	}
 }

@@ -28,7 +28,7 @@ func benchmarkFunnel(b *testing.B, cached bool) {
 	}
 	defer pool.Close()
 	q := db.New(pool)
-	cache := NewCache(q)
+	cache := NewCache(q, 0)
 	windows := []Window{{Kind: AllTime}, {Kind: LastDay}, {Kind: LastMonth}}
 	var took []time.Duration
 	for b.Loop() {

@@ -254,7 +254,7 @@ func FuzzGetPipelineStatusRequest(f *testing.F) {
 	checked := time.Date(2015, 9, 1, 0, 0, 0, 0, time.UTC)
 	s := New(nil, func(context.Context) probe.Report {
 		return probe.Report{CheckedAt: checked, Topic: probe.Topic{Name: "clickstream-events"}}
-	})
+	}, 0)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var req clickstreamv1.GetPipelineStatusRequest
 		if proto.Unmarshal(b, &req) != nil {

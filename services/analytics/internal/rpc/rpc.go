@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -17,6 +19,7 @@ import (
 	clickstreamv1 "github.com/clickstream/clickstream/proto/clickstream/v1"
 	"github.com/clickstream/clickstream/services/analytics/internal/funnel"
 	"github.com/clickstream/clickstream/services/analytics/internal/probe"
+	"github.com/clickstream/clickstream/services/analytics/internal/snapshot"
 	"github.com/clickstream/clickstream/sql/db"
 )
 
@@ -28,14 +31,25 @@ type Server struct {
 	clickstreamv1.UnimplementedAnalyticsServiceServer
 	queries *db.Queries
 	funnels *funnel.Cache
+	top     *snapshot.Cache[topItems, []db.TopItemsRow]
+	status  *snapshot.Cache[struct{}, probe.Report]
 	probe   func(context.Context) probe.Report
 }
 
 var _ clickstreamv1.AnalyticsServiceServer = (*Server)(nil)
 
-// New returns a server querying through queries and probing with probe.
-func New(queries *db.Queries, probe func(context.Context) probe.Report) *Server {
-	return &Server{queries: queries, funnels: funnel.NewCache(queries), probe: probe}
+// New returns a server querying through queries and probing with check.
+// Funnels and top items are exact for the data version they were computed
+// at and, like status reports, may serve other callers for maxAge after;
+// with maxAge 0 every answer is computed for its caller's data version.
+func New(queries *db.Queries, check func(context.Context) probe.Report, maxAge time.Duration) *Server {
+	return &Server{
+		queries: queries,
+		funnels: funnel.NewCache(queries, maxAge),
+		top:     snapshot.New[topItems, []db.TopItemsRow](maxAge),
+		status:  snapshot.New[struct{}, probe.Report](maxAge),
+		probe:   check,
+	}
 }
 
 // GetFunnel computes the funnel of each window.
@@ -154,11 +168,17 @@ func (s *Server) GetTopItems(ctx context.Context, req *clickstreamv1.GetTopItems
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := funnel.Bounds(ctx, s.queries, q.window)
+	v, err := s.queries.DataVersion(ctx)
 	if err != nil {
-		return nil, errorStatus(err)
+		return nil, errorStatus(fmt.Errorf("data version: %w", err))
 	}
-	rows, err := s.queries.TopItems(ctx, db.TopItemsParams{EventType: q.eventType, FromTime: from, ToTime: to, MaxItems: q.limit})
+	rows, err := s.top.Get(ctx, q, funnel.Version(v), func(ctx context.Context) ([]db.TopItemsRow, error) {
+		from, to, err := funnel.Bounds(ctx, s.queries, q.window)
+		if err != nil {
+			return nil, err
+		}
+		return s.queries.TopItems(ctx, db.TopItemsParams{EventType: q.eventType, FromTime: from, ToTime: to, MaxItems: q.limit})
+	})
 	if err != nil {
 		return nil, errorStatus(err)
 	}
@@ -202,10 +222,21 @@ func checkTopItems(req *clickstreamv1.GetTopItemsRequest) (topItems, error) {
 	return q, nil
 }
 
-// GetPipelineStatus probes the whole pipeline.
+// GetPipelineStatus probes the whole pipeline. A report has no data
+// version: each caller gets a new one unless one younger than the maximum
+// age is at hand or under way.
 func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipelineStatusRequest) (*clickstreamv1.GetPipelineStatusResponse, error) {
-	return statusProto(s.probe(ctx)), nil
+	r, err := s.status.Get(ctx, struct{}{}, strconv.FormatInt(statusCalls.Add(1), 10), func(ctx context.Context) (probe.Report, error) {
+		return s.probe(ctx), nil
+	})
+	if err != nil {
+		return nil, errorStatus(err)
+	}
+	return statusProto(r), nil
 }
+
+// statusCalls numbers status requests, so that no two share a version.
+var statusCalls atomic.Int64
 
 // WatchFunnel pushes the all-time funnel and the status every interval.
 func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream clickstreamv1.AnalyticsService_WatchFunnelServer) error {

@@ -94,7 +94,7 @@ oracle) over the events sent so far: PostgreSQL's events and sessions equal
 it row for row; OpenSearch holds one document per distinct event (count) and
 200 documents picked at random have the right id and content; the
 dead-letter topic is empty; the analytics service's all-time funnel equals
-the clean pass's.`
+the clean pass's within its ANALYTICS_MAX_STALENESS (2s) and one second.`
 
 // durations prints a list of durations, zeros as missing.
 func durations(ds []time.Duration, missing string) string {

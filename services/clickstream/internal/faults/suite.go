@@ -266,7 +266,8 @@ func (s *suite) startServices(ctx context.Context) error {
 	}
 	s.services["producer"].env = append(s.services["producer"].env, fmt.Sprintf("PRODUCER_BUFFERED_RECORDS=%d", buffered))
 	s.services["analytics"].env = append(s.services["analytics"].env,
-		"PRODUCER_ADDR="+s.services["producer"].grpcAddr, "STATUS_SINK_REPLICAS=0")
+		"PRODUCER_ADDR="+s.services["producer"].grpcAddr, "STATUS_SINK_REPLICAS=0",
+		"ANALYTICS_MAX_STALENESS="+analyticsStaleness.String())
 	for _, name := range []string{"pg-sink", "search-sink", "producer", "analytics"} {
 		if err := s.services[name].start(ctx); err != nil {
 			return err
