@@ -34,7 +34,7 @@ type settings struct {
 
 // DefaultMaxStaleness is how long a funnel, a top-items answer or a status
 // report computed for one caller serves the others while the data moves on.
-const DefaultMaxStaleness = 2 * time.Second
+const DefaultMaxStaleness = 5 * time.Second
 
 // namedAddr is a gRPC endpoint and the name status shows for it.
 type namedAddr struct{ Name, Addr string }

@@ -35,14 +35,19 @@ func NewCache(q Versioned, maxAge time.Duration) *Cache {
 	return &Cache{q: q, snap: snapshot.New[string, []Counts](maxAge)}
 }
 
-// Compute is [Compute] answered from the cache. The slice returned may be
+// Compute is [Compute] answered from the cache; with exact, only from an
+// answer of the data version it reads first. The slice returned may be
 // shared with other callers: it must not be modified.
-func (c *Cache) Compute(ctx context.Context, windows []Window) ([]Counts, error) {
+func (c *Cache) Compute(ctx context.Context, windows []Window, exact bool) ([]Counts, error) {
 	v, err := c.q.DataVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("data version: %w", err)
 	}
-	return c.snap.Get(ctx, windowsKey(windows), Version(v), func(ctx context.Context) ([]Counts, error) {
+	get := c.snap.Get
+	if exact {
+		get = c.snap.GetExact
+	}
+	return get(ctx, windowsKey(windows), Version(v), func(ctx context.Context) ([]Counts, error) {
 		return Compute(ctx, c.q, windows)
 	})
 }

@@ -38,7 +38,7 @@ func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
 	c := NewCache(q, 0)
 	windows := []Window{{Kind: AllTime}, {Kind: LastDay}}
 	for range 3 {
-		got, err := c.Compute(context.Background(), windows)
+		got, err := c.Compute(context.Background(), windows, false)
 		if err != nil || got[0].Sessions != 10 {
 			t.Fatalf("Compute = %+v, %v", got, err)
 		}
@@ -47,7 +47,7 @@ func TestCacheRecomputesOnlyWhenTheDataChanged(t *testing.T) {
 		t.Fatalf("ran %d funnel queries for three calls on unchanged data, want 2", q.queries.Load())
 	}
 	q.version.Offsets = 11 // a sink committed a batch
-	got, err := c.Compute(context.Background(), windows)
+	got, err := c.Compute(context.Background(), windows, false)
 	if err != nil || got[0].Sessions != 11 || q.queries.Load() != 4 {
 		t.Fatalf("after a commit: %+v, %v, %d queries; want fresh answers", got, err, q.queries.Load())
 	}
@@ -57,15 +57,15 @@ func TestCacheWithMaxAgeSharesAnswersWhileDataMoves(t *testing.T) {
 	q := &fakeQueries{version: db.DataVersionRow{Offsets: 10, Partitions: 4}}
 	c := NewCache(q, 200*time.Millisecond)
 	windows := []Window{{Kind: AllTime}}
-	if got, err := c.Compute(context.Background(), windows); err != nil || got[0].Sessions != 10 {
+	if got, err := c.Compute(context.Background(), windows, false); err != nil || got[0].Sessions != 10 {
 		t.Fatalf("Compute = %+v, %v", got, err)
 	}
 	q.version.Offsets = 11
-	if got, _ := c.Compute(context.Background(), windows); got[0].Sessions != 10 || q.queries.Load() != 1 {
+	if got, _ := c.Compute(context.Background(), windows, false); got[0].Sessions != 10 || q.queries.Load() != 1 {
 		t.Fatalf("within the maximum age: %+v after %d queries; want the kept answer", got, q.queries.Load())
 	}
 	time.Sleep(250 * time.Millisecond)
-	if got, _ := c.Compute(context.Background(), windows); got[0].Sessions != 11 || q.queries.Load() != 2 {
+	if got, _ := c.Compute(context.Background(), windows, false); got[0].Sessions != 11 || q.queries.Load() != 2 {
 		t.Fatalf("past the maximum age: %+v after %d queries; want a fresh answer", got, q.queries.Load())
 	}
 }

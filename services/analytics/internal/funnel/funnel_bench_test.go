@@ -35,7 +35,7 @@ func benchmarkFunnel(b *testing.B, cached bool) {
 		start := time.Now()
 		var err error
 		if cached {
-			_, err = cache.Compute(context.Background(), windows)
+			_, err = cache.Compute(context.Background(), windows, false)
 		} else {
 			_, err = Compute(context.Background(), q, windows)
 		}

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -58,7 +60,7 @@ func (s *Server) GetFunnel(ctx context.Context, req *clickstreamv1.GetFunnelRequ
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.funnels.Compute(ctx, windows)
+	counts, err := s.funnels.Compute(ctx, windows, WantsFresh(ctx))
 	if err != nil {
 		return nil, errorStatus(err)
 	}
@@ -172,7 +174,7 @@ func (s *Server) GetTopItems(ctx context.Context, req *clickstreamv1.GetTopItems
 	if err != nil {
 		return nil, errorStatus(fmt.Errorf("data version: %w", err))
 	}
-	rows, err := s.top.Get(ctx, q, funnel.Version(v), func(ctx context.Context) ([]db.TopItemsRow, error) {
+	rows, err := getter(s.top, WantsFresh(ctx))(ctx, q, funnel.Version(v), func(ctx context.Context) ([]db.TopItemsRow, error) {
 		from, to, err := funnel.Bounds(ctx, s.queries, q.window)
 		if err != nil {
 			return nil, err
@@ -226,13 +228,36 @@ func checkTopItems(req *clickstreamv1.GetTopItemsRequest) (topItems, error) {
 // version: each caller gets a new one unless one younger than the maximum
 // age is at hand or under way.
 func (s *Server) GetPipelineStatus(ctx context.Context, _ *clickstreamv1.GetPipelineStatusRequest) (*clickstreamv1.GetPipelineStatusResponse, error) {
-	r, err := s.status.Get(ctx, struct{}{}, strconv.FormatInt(statusCalls.Add(1), 10), func(ctx context.Context) (probe.Report, error) {
+	r, err := getter(s.status, WantsFresh(ctx))(ctx, struct{}{}, strconv.FormatInt(statusCalls.Add(1), 10), func(ctx context.Context) (probe.Report, error) {
 		return s.probe(ctx), nil
 	})
 	if err != nil {
 		return nil, errorStatus(err)
 	}
 	return statusProto(r), nil
+}
+
+// FreshHeader is the request metadata that asks for an answer of the data
+// as it is now, never one kept for other callers within the maximum age:
+// "cache-control: no-cache", as in HTTP. The CLI's one-shot commands send it.
+const FreshHeader = "cache-control"
+
+// WantsFresh reports whether the caller sent "cache-control: no-cache".
+func WantsFresh(ctx context.Context) bool {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get(FreshHeader) {
+		if strings.EqualFold(strings.TrimSpace(v), "no-cache") {
+			return true
+		}
+	}
+	return false
+}
+
+func getter[K comparable, V any](c *snapshot.Cache[K, V], exact bool) func(context.Context, K, string, func(context.Context) (V, error)) (V, error) {
+	if exact {
+		return c.GetExact
+	}
+	return c.Get
 }
 
 // statusCalls numbers status requests, so that no two share a version.
@@ -248,7 +273,7 @@ func (s *Server) WatchFunnel(req *clickstreamv1.WatchFunnelRequest, stream click
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		counts, err := s.funnels.Compute(ctx, []funnel.Window{{Kind: funnel.AllTime}})
+		counts, err := s.funnels.Compute(ctx, []funnel.Window{{Kind: funnel.AllTime}}, false)
 		if err != nil {
 			return errorStatus(err)
 		}

@@ -54,14 +54,24 @@ func New[K comparable, V any](maxAge time.Duration) *Cache[K, V] {
 // version, or of any within the maximum age), or of compute, run once for
 // every caller that waits on it. Errors are not kept.
 func (c *Cache[K, V]) Get(ctx context.Context, key K, version string, compute func(context.Context) (V, error)) (V, error) {
+	return c.get(ctx, key, version, c.maxAge, compute)
+}
+
+// GetExact is Get without the maximum age: the answer is of version, kept
+// or computed, and shared only with callers at that version.
+func (c *Cache[K, V]) GetExact(ctx context.Context, key K, version string, compute func(context.Context) (V, error)) (V, error) {
+	return c.get(ctx, key, version, 0, compute)
+}
+
+func (c *Cache[K, V]) get(ctx context.Context, key K, version string, maxAge time.Duration, compute func(context.Context) (V, error)) (V, error) {
 	now := time.Now()
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && c.serves(e.version, e.at, version, now) {
+	if e, ok := c.entries[key]; ok && serves(maxAge, e.version, e.at, version, now) {
 		c.mu.Unlock()
 		return e.value, nil
 	}
 	cl, ok := c.calls[key]
-	if !ok || !(cl.version == version || c.maxAge > 0) {
+	if !ok || !(cl.version == version || maxAge > 0) {
 		cl = &call[V]{version: version, done: make(chan struct{})}
 		c.calls[key] = cl
 		go c.run(ctx, key, cl, now, compute)
@@ -77,8 +87,8 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, version string, compute fu
 	}
 }
 
-func (c *Cache[K, V]) serves(have string, at time.Time, want string, now time.Time) bool {
-	return have == want || (c.maxAge > 0 && now.Sub(at) < c.maxAge)
+func serves(maxAge time.Duration, have string, at time.Time, want string, now time.Time) bool {
+	return have == want || (maxAge > 0 && now.Sub(at) < maxAge)
 }
 
 func (c *Cache[K, V]) run(ctx context.Context, key K, cl *call[V], start time.Time, compute func(context.Context) (V, error)) {
@@ -106,7 +116,7 @@ func (c *Cache[K, V]) prune(version string, now time.Time) {
 		return
 	}
 	for k, e := range c.entries {
-		if !c.serves(e.version, e.at, version, now) {
+		if !serves(c.maxAge, e.version, e.at, version, now) {
 			delete(c.entries, k)
 		}
 	}

@@ -117,3 +117,20 @@ func TestEntriesStayBounded(t *testing.T) {
 		t.Fatalf("%d entries kept, bound %d", n, maxEntries)
 	}
 }
+
+func TestGetExactIgnoresTheMaximumAge(t *testing.T) {
+	c := New[string, int](time.Hour)
+	var runs atomic.Int64
+	compute := func(context.Context) (int, error) { return int(runs.Add(1)), nil }
+	ctx := context.Background()
+	c.Get(ctx, "k", "v1", compute)
+	if got, _ := c.Get(ctx, "k", "v2", compute); got != 1 {
+		t.Fatalf("Get within the maximum age: %d, want the kept 1", got)
+	}
+	if got, _ := c.GetExact(ctx, "k", "v2", compute); got != 2 {
+		t.Fatalf("GetExact at another version: %d, want a new 2", got)
+	}
+	if got, _ := c.GetExact(ctx, "k", "v2", compute); got != 2 {
+		t.Fatalf("GetExact at the kept version: %d, want the kept 2", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -65,7 +66,7 @@ func (a *app) analytics(ctx context.Context, f analyticsFlags) error {
 
 	ctx, cancel := context.WithTimeout(ctx, analyticsTimeout)
 	defer cancel()
-	resp, err := client.GetFunnel(ctx, &clickstreamv1.GetFunnelRequest{Windows: windows})
+	resp, err := client.GetFunnel(fresh(ctx), &clickstreamv1.GetFunnelRequest{Windows: windows})
 	if err != nil {
 		return analyticsError("get funnel", err)
 	}
@@ -144,6 +145,13 @@ func (a *app) analyticsClient(ctx context.Context) (clickstreamv1.AnalyticsServi
 		return nil, nil, fmt.Errorf("analytics at %s is not reachable: %v", addr, err)
 	}
 	return clickstreamv1.NewAnalyticsServiceClient(conn), func() { conn.Close() }, nil
+}
+
+// fresh asks the analytics service for answers of the data as it is now,
+// not ones it keeps for dashboards within ANALYTICS_MAX_STALENESS: a
+// command run once should show what its user just did.
+func fresh(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "cache-control", "no-cache")
 }
 
 // analyticsError is rpcError with a plainer message for a call that ran out

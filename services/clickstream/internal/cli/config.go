@@ -99,7 +99,7 @@ var settingDefs = []settingDef{
 	{name: "LOG_LEVEL", group: "services", def: "info"},
 	{name: "STATUS_SINK_REPLICAS", group: "services", def: "8"},
 	{name: "STATUS_SINK_ADDRS", group: "services"},
-	{name: "ANALYTICS_MAX_STALENESS", group: "services", def: "2s"},
+	{name: "ANALYTICS_MAX_STALENESS", group: "services", def: "5s"},
 	{name: "CLICKSTREAM_LOCAL_DIR", group: "services", def: ".local", envOnly: true},
 	{name: "GOMEMLIMIT", group: "services", unset: "(producer: 320MiB)"},
 

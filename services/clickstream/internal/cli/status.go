@@ -49,7 +49,7 @@ func (a *app) status(ctx context.Context, asJSON bool) error {
 
 	ctx, cancel := context.WithTimeout(ctx, analyticsTimeout)
 	defer cancel()
-	resp, err := client.GetPipelineStatus(ctx, &clickstreamv1.GetPipelineStatusRequest{})
+	resp, err := client.GetPipelineStatus(fresh(ctx), &clickstreamv1.GetPipelineStatusRequest{})
 	if err != nil {
 		return analyticsError("get pipeline status", err)
 	}
