@@ -22,9 +22,9 @@ type Files struct {
 
 // Client reads the files named by f and returns a TLS client configuration,
 // or nil when none is set and force is false. With force and no files, the
-// configuration verifies the server with the system's roots. A file that
-// cannot be read or parsed, or a certificate without its key, is recorded on
-// env under the variable's name.
+// configuration verifies the server with the system's roots. A CA file that
+// cannot be read or parsed is recorded on env under the variable's name, and
+// the client certificate and key are read by [config.Env.KeyPair].
 func Client(env *config.Env, f Files, force bool) *tls.Config {
 	var ca, cert, key string
 	if f.CA != "" {
@@ -47,18 +47,8 @@ func Client(env *config.Env, f Files, force bool) *tls.Config {
 		}
 		c.RootCAs = pool
 	}
-	switch {
-	case cert != "" && key == "":
-		env.Fail(f.Key, "is required with %s", f.Cert)
-	case cert == "" && key != "":
-		env.Fail(f.Cert, "is required with %s", f.Key)
-	case cert != "":
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			env.Fail(f.Cert, "with %s: %v", f.Key, err)
-		} else {
-			c.Certificates = []tls.Certificate{pair}
-		}
+	if pair := env.KeyPair(f.Cert, f.Key); pair != nil {
+		c.Certificates = []tls.Certificate{*pair}
 	}
 	return c
 }

@@ -47,7 +47,7 @@ func TestReadConfigSecurity(t *testing.T) {
 			errs: []string{"KAFKA_CA_FILE: " + notPEM + " holds no PEM certificate"}},
 		{name: "key of another certificate", vars: map[string]string{
 			"KAFKA_CERT_FILE": client.CertFile, "KAFKA_KEY_FILE": ca.Client(t, "other").KeyFile,
-		}, errs: []string{"KAFKA_CERT_FILE: with KAFKA_KEY_FILE"}},
+		}, errs: []string{"KAFKA_KEY_FILE: ", "is not the private key of the certificate in KAFKA_CERT_FILE"}},
 		{name: "files with tls off", vars: map[string]string{"KAFKA_TLS": "false", "KAFKA_CA_FILE": ca.CertFile},
 			errs: []string{"KAFKA_TLS: is false"}},
 		{name: "unknown mechanism", vars: map[string]string{
