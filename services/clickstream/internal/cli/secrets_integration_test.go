@@ -190,7 +190,11 @@ func TestIntegrationSecretsNeverLogged(t *testing.T) {
 	if !strings.Contains(out, "kafka") {
 		t.Errorf("pg-sink with SASL against a broker without it does not mention Kafka:\n%s", out)
 	}
-	t.Setenv("VALKEY_URL", strings.Replace(valkeyURL, "16379", "16379x", 1))
+	vu, err := url.Parse(valkeyURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VALKEY_URL", withHost(t, valkeyURL, vu.Host+"x")) // a port that is not a number
 	if out := logs.cli(t, 1, "data", "reset", "-y"); !strings.Contains(out, "VALKEY_URL") {
 		t.Errorf("data reset with a malformed VALKEY_URL does not name it: %q", out)
 	}
