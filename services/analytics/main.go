@@ -34,7 +34,14 @@ func main() {
 }
 
 func start(ctx context.Context, cfg settings, srv *serve.Server, log *slog.Logger) (func(context.Context) error, error) {
-	pool, err := pgxpool.New(ctx, cfg.PGURL.Reveal())
+	pc, err := pgxpool.ParseConfig(cfg.PGURL.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("PG_URL: %w", err)
+	}
+	// Parallel workers make one analytics query take every core, and the
+	// sinks' writes wait: by default each query stays on one.
+	pc.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = strconv.Itoa(cfg.ParallelWorkers)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("PG_URL: %w", err)
 	}

@@ -27,6 +27,9 @@ type settings struct {
 	SinkReplicas   int           // STATUS_SINK_REPLICAS: local replica ports to probe
 	SinkAddrs      []namedAddr   // STATUS_SINK_ADDRS: sinks on other hosts; replaces the local ports
 	MaxStaleness   time.Duration // ANALYTICS_MAX_STALENESS: how long an answer serves while data moves
+	// ParallelWorkers is PostgreSQL's max_parallel_workers_per_gather for
+	// the service's queries: ANALYTICS_PG_PARALLEL_WORKERS.
+	ParallelWorkers int
 	// GRPC is how the other services are asked for their health:
 	// GRPC_TOKEN and GRPC_TLS_CA_FILE.
 	GRPC grpcclient.Config
@@ -53,6 +56,7 @@ func readSettings(env *config.Env) settings {
 		GRPC:           grpcclient.ReadConfig(env),
 	}
 	s.SinkAddrs = readNamedAddrs(env, "STATUS_SINK_ADDRS")
+	s.ParallelWorkers = env.Int("ANALYTICS_PG_PARALLEL_WORKERS", 0, 0, 64)
 	s.MaxStaleness = DefaultMaxStaleness
 	if v := env.String("ANALYTICS_MAX_STALENESS", ""); v == "0" {
 		s.MaxStaleness = 0

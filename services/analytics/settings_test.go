@@ -58,3 +58,20 @@ func TestMaxStaleness(t *testing.T) {
 		}
 	}
 }
+
+func TestParallelWorkers(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int
+		bad   bool
+	}{{"", 0, false}, {"2", 2, false}, {"-1", 0, true}, {"many", 0, true}} {
+		vars := map[string]string{"PG_URL": "postgres://h/db", "KAFKA_BROKERS": "k:9092", "ANALYTICS_PG_PARALLEL_WORKERS": tc.value}
+		env := config.NewEnv(func(k string) string { return vars[k] })
+		s := readSettings(env)
+		if err := env.Err(); (err != nil) != tc.bad {
+			t.Errorf("%q: error %v", tc.value, err)
+		} else if !tc.bad && s.ParallelWorkers != tc.want {
+			t.Errorf("%q: %d, want %d", tc.value, s.ParallelWorkers, tc.want)
+		}
+	}
+}

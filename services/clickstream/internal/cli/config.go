@@ -100,6 +100,7 @@ var settingDefs = []settingDef{
 	{name: "STATUS_SINK_REPLICAS", group: "services", def: "8"},
 	{name: "STATUS_SINK_ADDRS", group: "services"},
 	{name: "ANALYTICS_MAX_STALENESS", group: "services", def: "5s"},
+	{name: "ANALYTICS_PG_PARALLEL_WORKERS", group: "services", def: "0"},
 	{name: "CLICKSTREAM_LOCAL_DIR", group: "services", def: ".local", envOnly: true},
 	{name: "GOMEMLIMIT", group: "services", unset: "(producer: 320MiB)"},
 
