@@ -50,6 +50,9 @@ func Decode(b []byte) (Event, error) {
 		if n < 0 {
 			return Event{}, fmt.Errorf("%w: %v", ErrInvalid, protowire.ParseError(n))
 		}
+		if !num.IsValid() {
+			return Event{}, fmt.Errorf("%w: field number %d out of range", ErrInvalid, num)
+		}
 		b = b[n:]
 		if typ != protowire.VarintType || num < fieldTime || num > fieldTxn {
 			n = protowire.ConsumeFieldValue(num, typ, b)
