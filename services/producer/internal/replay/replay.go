@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/clickstream/clickstream/services/platform/event"
@@ -43,6 +44,7 @@ type Replayer struct {
 	topic   kafka.TopicSpec
 	log     *slog.Logger
 	metrics *Metrics
+	topicID kadm.TopicID // of the topic as the last replay found it; replays never overlap
 
 	// FlushTimeout bounds the wait for acknowledgements once sending ends.
 	FlushTimeout time.Duration
@@ -88,20 +90,18 @@ func (r *Replayer) Run(ctx context.Context, p *Progress) {
 }
 
 func (r *Replayer) run(ctx context.Context, p *Progress) (State, error) {
-	// A topic deleted and created again since the last replay has a new id,
-	// which the client adopts only after forgetting the old one.
-	r.client.PurgeTopicsFromProducing(r.topic.Name)
-	partitions, err := kafka.EnsureTopic(ctx, r.client, r.topic)
+	topic, err := kafka.EnsureTopic(ctx, r.client, r.topic)
 	switch {
 	case ctx.Err() != nil:
 		return Stopped, nil
 	case err != nil:
 		return Failed, err
 	}
-	if partitions != int(r.topic.Partitions) {
+	if len(topic.Partitions) != int(r.topic.Partitions) {
 		r.log.Warn("topic has another partition count than configured",
-			"topic", r.topic.Name, "partitions", partitions, "configured", r.topic.Partitions)
+			"topic", r.topic.Name, "partitions", len(topic.Partitions), "configured", r.topic.Partitions)
 	}
+	r.forgetStale(topic.ID)
 	rows, err := r.load(ctx, p)
 	switch {
 	case ctx.Err() != nil:
@@ -121,6 +121,21 @@ func (r *Replayer) run(ctx context.Context, p *Progress) (State, error) {
 		return Stopped, nil
 	}
 	return Done, nil
+}
+
+// forgetStale makes the client forget what it holds for the topic when the
+// topic was deleted and created again since the last replay: its id
+// differs. Otherwise the client keeps its sequence numbers. Reset while the
+// broker still remembers them, they make the broker take a batch whose
+// numbers match one of the last it wrote for a retry of it, acknowledge it
+// and drop it; other batches fail out of order and cost a new producer
+// epoch. Records a failed replay left buffered are delivered in the end,
+// which at worst writes an event twice; the sinks absorb that.
+func (r *Replayer) forgetStale(id kadm.TopicID) {
+	if r.topicID != (kadm.TopicID{}) && r.topicID != id {
+		r.client.PurgeTopicsFromProducing(r.topic.Name)
+	}
+	r.topicID = id
 }
 
 // load reads every accepted row of the file and orders them by event time,
