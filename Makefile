@@ -81,6 +81,10 @@ bench-producer: data ## replay the full file into the local broker; print time, 
 test: build ## start the servers, run every module's tests with -race, stop the servers
 	@scripts/test.sh
 
+.PHONY: fuzz
+fuzz: ## fuzz every fuzz target for FUZZTIME (60s) in turn; print execs and corpus size per target
+	@scripts/fuzz.sh
+
 .PHONY: faults
 faults: build ## start the servers, inject faults during a replay, print recovery times and invariants, stop them
 	@scripts/faults.sh
