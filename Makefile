@@ -67,6 +67,8 @@ bench-search: data ## one search-sink replica over the full file, three bulk siz
 .PHONY: bench-analytics
 bench-analytics: ## funnel and status latency (p50, p99) over what PostgreSQL holds now
 	@set -a && . ./.env && set +a && cd services/analytics && \
+		export PGOPTIONS="-c max_parallel_workers_per_gather=$${ANALYTICS_PG_PARALLEL_WORKERS:-0}" && \
+		echo "bench-analytics: max_parallel_workers_per_gather=$${ANALYTICS_PG_PARALLEL_WORKERS:-0}, as the service" && \
 		go test -run '^$$' -bench . -benchtime 30x ./internal/funnel/ ./internal/probe/
 
 .PHONY: bench-load
