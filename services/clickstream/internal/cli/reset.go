@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/opensearch-project/opensearch-go/v4"
@@ -59,15 +60,36 @@ func resetKafka(ctx context.Context, cfg *settings) (string, error) {
 		})
 	}
 	for _, g := range cfg.Groups {
-		resp, err := adm.DeleteOffsets(ctx, g, kadm.TopicsSet{cfg.Kafka.Topic: nil})
-		if err == nil {
-			err = resp.Error()
-		}
-		if err != nil && !errors.Is(err, kerr.GroupIDNotFound) && !errors.Is(err, kerr.GroupSubscribedToTopic) {
+		if err := deleteGroupOffsets(ctx, adm, g, cfg.Kafka.Topic); err != nil {
 			return "", fmt.Errorf("delete offsets of group %s: %w", g, err)
 		}
 	}
 	return fmt.Sprintf("deleted %s records from %s and %s", count(deleted), cfg.Kafka.Topic, cfg.DLQTopic), nil
+}
+
+// deleteGroupOffsets deletes the group's committed offsets for the topic.
+// A group that does not exist has none; one with members keeps them. A
+// coordinator that is still loading or has moved, as on a broker that has
+// just started, is asked again until ctx ends.
+func deleteGroupOffsets(ctx context.Context, adm *kadm.Client, group, topic string) error {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		resp, err := adm.DeleteOffsets(ctx, group, kadm.TopicsSet{topic: nil})
+		if err == nil {
+			err = resp.Error()
+		}
+		switch {
+		case err == nil, errors.Is(err, kerr.GroupIDNotFound), errors.Is(err, kerr.GroupSubscribedToTopic):
+			return nil
+		case !errors.Is(err, kerr.NotCoordinator) && !errors.Is(err, kerr.CoordinatorLoadInProgress) &&
+			!errors.Is(err, kerr.CoordinatorNotAvailable):
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // resetPostgres truncates the pipeline's tables in one transaction. A sink
