@@ -11,6 +11,7 @@ import (
 
 	"github.com/clickstream/clickstream/services/platform/config"
 	"github.com/clickstream/clickstream/services/platform/kafka"
+	"github.com/clickstream/clickstream/sql/migrations"
 )
 
 func (a *app) consumerWaitCmd() *cobra.Command {
@@ -69,7 +70,10 @@ func (a *app) waitWritten(ctx context.Context) error {
 		starts.Each(func(o kadm.ListedOffset) { start += o.Offset })
 		err = conn.QueryRow(ctx, `SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets
 			WHERE consumer_group = $1 AND topic = $2`, cfg.Groups[0], cfg.Kafka.Topic).Scan(&written)
-		if err != nil {
+		switch {
+		case migrations.NotApplied(err):
+			written = 0 // no pg-sink has created its tables yet
+		case err != nil:
 			return fmt.Errorf("read stored offsets: %w", err)
 		}
 		if written >= end {
@@ -89,7 +93,7 @@ func (a *app) printCounts(ctx context.Context, conn *pgx.Conn) error {
 	var events, sessions, converted int64
 	err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sessions),
 		(SELECT count(*) FROM sessions WHERE converted)`).Scan(&events, &sessions, &converted)
-	if err != nil {
+	if err != nil && !migrations.NotApplied(err) {
 		return fmt.Errorf("count rows: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "PostgreSQL holds %s events in %s sessions, %s of them with a purchase\n",
