@@ -173,6 +173,38 @@ func TestIntegrationPipelineStatus(t *testing.T) {
 	}
 }
 
+// Before any sink has run there are no tables and no index: the stores are
+// reachable, hold nothing, and say what they lack.
+func TestIntegrationPipelineStatusBeforeAnySink(t *testing.T) {
+	p := servetest.Start(t, "PG_URL="+pgtest.Schema(t), "KAFKA_BROKERS="+testenv.Lookup(t, "KAFKA_BROKERS"),
+		"OPENSEARCH_URL="+testenv.Lookup(t, "OPENSEARCH_URL"),
+		"SEARCHSINK_INDEX=clickstream-events-never-"+strings.ToLower(t.Name()),
+		"STATUS_SINK_REPLICAS=0", "PRODUCER_ADDR=127.0.0.1:1")
+	conn, err := grpc.NewClient(p.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := clickstreamv1.NewAnalyticsServiceClient(conn).GetPipelineStatus(ctx, &clickstreamv1.GetPipelineStatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Stores {
+		switch s.Name {
+		case "postgresql":
+			if !s.Reachable || s.Counts["events"] != 0 || s.Counts["sessions"] != 0 || !strings.Contains(s.Note, "no tables") {
+				t.Errorf("postgresql status = %v, want reachable, empty, with a note on the missing tables", s)
+			}
+		case "opensearch":
+			if !s.Reachable || s.Counts["documents"] != 0 || !strings.Contains(s.Note, "no index") {
+				t.Errorf("opensearch status = %v, want reachable, empty, with a note on the missing index", s)
+			}
+		}
+	}
+}
+
 func TestIntegrationLifecycle(t *testing.T) {
 	servetest.CheckLifecycle(t, "analytics", "PG_URL="+pgtest.Schema(t), "KAFKA_BROKERS="+testenv.Lookup(t, "KAFKA_BROKERS"))
 }

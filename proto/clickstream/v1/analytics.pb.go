@@ -737,8 +737,11 @@ type StoreStatus struct {
 	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
 	// What it holds: events and sessions (postgresql), session_keys (valkey),
 	// documents (opensearch).
-	Counts        map[string]int64     `protobuf:"bytes,5,rep,name=counts,proto3" json:"counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	Latency       *durationpb.Duration `protobuf:"bytes,6,opt,name=latency,proto3" json:"latency,omitempty"`
+	Counts  map[string]int64     `protobuf:"bytes,5,rep,name=counts,proto3" json:"counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Latency *durationpb.Duration `protobuf:"bytes,6,opt,name=latency,proto3" json:"latency,omitempty"`
+	// What a reachable store lacks, such as the index or the tables that no
+	// sink has created yet; empty otherwise.
+	Note          string `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -813,6 +816,13 @@ func (x *StoreStatus) GetLatency() *durationpb.Duration {
 		return x.Latency
 	}
 	return nil
+}
+
+func (x *StoreStatus) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
 }
 
 type TopicStatus struct {
@@ -1254,14 +1264,15 @@ const file_clickstream_v1_analytics_proto_rawDesc = "" +
 	"\x06groups\x18\x03 \x03(\v2\x1b.clickstream.v1.GroupStatusR\x06groups\x129\n" +
 	"\bservices\x18\x04 \x03(\v2\x1d.clickstream.v1.ServiceStatusR\bservices\x129\n" +
 	"\n" +
-	"checked_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcheckedAt\"\xa0\x02\n" +
+	"checked_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcheckedAt\"\xb4\x02\n" +
 	"\vStoreStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x1c\n" +
 	"\treachable\x18\x03 \x01(\bR\treachable\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12?\n" +
 	"\x06counts\x18\x05 \x03(\v2'.clickstream.v1.StoreStatus.CountsEntryR\x06counts\x123\n" +
-	"\alatency\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\alatency\x1a9\n" +
+	"\alatency\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\alatency\x12\x12\n" +
+	"\x04note\x18\a \x01(\tR\x04note\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"c\n" +

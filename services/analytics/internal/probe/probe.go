@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/opensearch-project/opensearch-go/v4"
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/valkey-io/valkey-go"
@@ -22,6 +23,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/clickstream/clickstream/sql/db"
+	"github.com/clickstream/clickstream/sql/migrations"
 )
 
 // Targets are what the prober looks at. Nil clients are reported as not
@@ -70,6 +72,7 @@ type Store struct {
 	Err           string
 	Counts        map[string]int64
 	Latency       time.Duration
+	Note          string // what a reachable store lacks
 }
 
 // Topic is the events topic's partitions.
@@ -135,13 +138,20 @@ func timed(name, addr string, fn func() (map[string]int64, error)) Store {
 var errNotConfigured = fmt.Errorf("not configured")
 
 func (t Targets) postgres(ctx context.Context) Store {
-	return timed("postgresql", t.PostgresAddr, func() (map[string]int64, error) {
+	var note string
+	s := timed("postgresql", t.PostgresAddr, func() (map[string]int64, error) {
 		row, err := db.New(t.Postgres).TableCounts(ctx)
+		if migrations.NotApplied(err) {
+			note = "no tables yet: the first pg-sink creates them"
+			return map[string]int64{"events": 0, "sessions": 0}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
 		return map[string]int64{"events": row.Events, "sessions": row.Sessions}, nil
 	})
+	s.Note = note
+	return s
 }
 
 func (t Targets) valkey(ctx context.Context) Store {
@@ -168,16 +178,24 @@ func (t Targets) valkey(ctx context.Context) Store {
 }
 
 func (t Targets) openSearch(ctx context.Context) Store {
-	return timed("opensearch", t.SearchURL, func() (map[string]int64, error) {
+	var note string
+	s := timed("opensearch", t.SearchURL, func() (map[string]int64, error) {
 		if t.OpenSearch == nil {
 			return nil, errNotConfigured
 		}
 		resp, err := t.OpenSearch.Indices.Count(ctx, &opensearchapi.IndicesCountReq{Indices: []string{t.Index}})
+		var apiErr *opensearch.StructError
+		if errors.As(err, &apiErr) && apiErr.Err.Type == "index_not_found_exception" {
+			note = "no index " + t.Index + " yet: the search-sink or opensearch init creates it"
+			return map[string]int64{"documents": 0}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
 		return map[string]int64{"documents": int64(resp.Count)}, nil
 	})
+	s.Note = note
+	return s
 }
 
 // kafka reports the broker as a store, the topic's offsets, and both

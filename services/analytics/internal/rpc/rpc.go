@@ -329,7 +329,7 @@ func statusProto(r probe.Report) *clickstreamv1.GetPipelineStatusResponse {
 	resp := &clickstreamv1.GetPipelineStatusResponse{CheckedAt: timestamppb.New(r.CheckedAt)}
 	for _, st := range r.Stores {
 		resp.Stores = append(resp.Stores, &clickstreamv1.StoreStatus{
-			Name: st.Name, Address: st.Address, Reachable: st.Reachable, Error: st.Err,
+			Name: st.Name, Address: st.Address, Reachable: st.Reachable, Error: st.Err, Note: st.Note,
 			Counts: st.Counts, Latency: durationpb.New(st.Latency),
 		})
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -94,8 +95,11 @@ func (a *app) consumerStart(ctx context.Context, replicas int) error {
 				continue
 			}
 			addr := "127.0.0.1:" + strconv.Itoa(ports.grpc+i)
-			p, err := a.local.Start(name, bin, []string{"GRPC_ADDR=" + addr,
-				"HTTP_ADDR=127.0.0.1:" + strconv.Itoa(ports.http+i)})
+			httpAddr := "127.0.0.1:" + strconv.Itoa(ports.http+i)
+			if err := portsFree(addr, httpAddr); err != nil {
+				return fmt.Errorf("cannot start %s: %w", name, err)
+			}
+			p, err := a.local.Start(name, bin, []string{"GRPC_ADDR=" + addr, "HTTP_ADDR=" + httpAddr})
 			if err != nil {
 				return err
 			}
@@ -190,6 +194,20 @@ func (a *app) stopSinks() error {
 // waitUp waits until the named process answers health checks at addr,
 // whatever it answers (a sink without Valkey is up but NOT_SERVING), and
 // fails with the end of its log when it exits first.
+// portsFree fails when a process listens on one of the addresses already,
+// as another local stack's replicas do: a replica started anyway would exit
+// at once while the other process answered its health checks.
+func portsFree(addrs ...string) error {
+	for _, addr := range addrs {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("%s is in use by another process: %w", addr, err)
+		}
+		ln.Close()
+	}
+	return nil
+}
+
 func (a *app) waitUp(ctx context.Context, name, addr string) error {
 	conn, err := a.dial(addr)
 	if err != nil {

@@ -53,7 +53,23 @@ func (a *app) status(ctx context.Context, asJSON bool) error {
 	if err != nil {
 		return analyticsError("get pipeline status", err)
 	}
+	cfg, err := a.settings()
+	if err != nil {
+		return err
+	}
+	addSelf(resp, cfg.AnalyticsAddr)
 	return renderStatus(a.stdout, resp, asJSON)
+}
+
+// addSelf lists the analytics service, which does not list itself, after
+// the producer: it has just answered, so it serves.
+func addSelf(resp *clickstreamv1.GetPipelineStatusResponse, addr string) {
+	self := &clickstreamv1.ServiceStatus{Name: "analytics", Address: addr, Health: "SERVING"}
+	at := 0
+	if i := slices.IndexFunc(resp.Services, func(s *clickstreamv1.ServiceStatus) bool { return s.GetName() == "producer" }); i >= 0 {
+		at = i + 1
+	}
+	resp.Services = slices.Insert(resp.Services, at, self)
 }
 
 // statusReport is the JSON form of status, printed with --json; fields are
@@ -70,7 +86,8 @@ func (a *app) status(ctx context.Context, asJSON bool) error {
 //	      "reachable": true,
 //	      "error": "",                     // why it is not reachable
 //	      "counts": {"events": 2747783, "sessions": 1556456},  // {} when none
-//	      "latency_ms": 1.25               // null when not measured
+//	      "latency_ms": 1.25,              // null when not measured
+//	      "note": ""                       // what a reachable store lacks, e.g. "no tables yet: ..."
 //	    }
 //	  ],
 //	  "topic": {
@@ -110,6 +127,7 @@ type storeJSON struct {
 	Error     string           `json:"error"`
 	Counts    map[string]int64 `json:"counts"`
 	LatencyMS *float64         `json:"latency_ms"`
+	Note      string           `json:"note"`
 }
 
 type topicJSON struct {
@@ -149,7 +167,7 @@ func statusJSON(resp *clickstreamv1.GetPipelineStatusResponse) statusReport {
 	for _, s := range resp.GetStores() {
 		st := storeJSON{
 			Name: s.GetName(), Address: s.GetAddress(), Reachable: s.GetReachable(), Error: s.GetError(),
-			Counts: map[string]int64{},
+			Counts: map[string]int64{}, Note: s.GetNote(),
 		}
 		maps.Copy(st.Counts, s.GetCounts())
 		if s.GetLatency() != nil {
@@ -223,8 +241,13 @@ func storesTable(stores []storeJSON) [][]string {
 	rows := [][]string{{"NAME", "ADDRESS", "REACHABLE", "LATENCY", "COUNTS"}}
 	for _, s := range stores {
 		mark, latency, what := "✓", "-", countsText(s.Counts)
-		if !s.Reachable {
+		switch {
+		case !s.Reachable:
 			mark, what = "✗", s.Error
+		case s.Note != "" && what != "":
+			what += " (" + s.Note + ")"
+		case s.Note != "":
+			what = s.Note
 		}
 		if s.LatencyMS != nil {
 			latency = fmt.Sprintf("%.1f ms", *s.LatencyMS)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,6 @@ func fixtureStatus() *clickstreamv1.GetPipelineStatusResponse {
 	return &clickstreamv1.GetPipelineStatusResponse{
 		Services: []*clickstreamv1.ServiceStatus{
 			{Name: "producer", Address: "127.0.0.1:50051", Health: "SERVING"},
-			{Name: "analytics", Address: "127.0.0.1:50054", Health: "SERVING"},
 			{Name: "search-sink", Address: "127.0.0.1:50053", Health: "UNREACHABLE"},
 		},
 		Stores: []*clickstreamv1.StoreStatus{
@@ -64,15 +64,40 @@ func fixtureStatus() *clickstreamv1.GetPipelineStatusResponse {
 }
 
 func TestStatusGolden(t *testing.T) {
+	resp := fixtureStatus()
+	addSelf(resp, "127.0.0.1:50054")
 	var human, js bytes.Buffer
-	if err := renderStatus(&human, fixtureStatus(), false); err != nil {
+	if err := renderStatus(&human, resp, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := renderStatus(&js, fixtureStatus(), true); err != nil {
+	if err := renderStatus(&js, resp, true); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.txt", human.Bytes())
 	golden(t, "status.json", js.Bytes())
+}
+
+// A reachable store that lacks its tables or index says so beside its counts.
+func TestStatusNotes(t *testing.T) {
+	rows := storesTable([]storeJSON{
+		{Name: "postgresql", Reachable: true, Counts: map[string]int64{"events": 0}, Note: "no tables yet"},
+		{Name: "opensearch", Reachable: true, Counts: map[string]int64{}, Note: "no index yet"},
+		{Name: "valkey", Reachable: false, Error: "refused", Note: "ignored when unreachable"},
+	})
+	for i, want := range []string{"0 events (no tables yet)", "no index yet", "refused"} {
+		if got := rows[i+1][4]; got != want {
+			t.Errorf("%s: counts cell %q, want %q", rows[i+1][0], got, want)
+		}
+	}
+}
+
+// The analytics service goes after the producer, or first without one.
+func TestStatusAddSelf(t *testing.T) {
+	resp := &clickstreamv1.GetPipelineStatusResponse{}
+	addSelf(resp, "a:1")
+	if len(resp.Services) != 1 || resp.Services[0].GetName() != "analytics" || resp.Services[0].GetAddress() != "a:1" {
+		t.Fatalf("services %v, want analytics alone", resp.Services)
+	}
 }
 
 // An empty answer keeps the JSON shape: lists are [], never null.
@@ -119,6 +144,9 @@ func TestStatusCommand(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
+			// The fake listens on a port of its own; the golden files have
+			// the analytics service's default.
+			stdout = strings.ReplaceAll(stdout, os.Getenv("ANALYTICS_ADDR"), "127.0.0.1:50054")
 			if want := readGolden(t, tc.golden); stdout != want {
 				t.Fatalf("stdout:\n%s\nwant (%s):\n%s", stdout, tc.golden, want)
 			}
