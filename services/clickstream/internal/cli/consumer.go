@@ -191,9 +191,6 @@ func (a *app) stopSinks() error {
 	return nil
 }
 
-// waitUp waits until the named process answers health checks at addr,
-// whatever it answers (a sink without Valkey is up but NOT_SERVING), and
-// fails with the end of its log when it exits first.
 // portsFree fails when a process listens on one of the addresses already,
 // as another local stack's replicas do: a replica started anyway would exit
 // at once while the other process answered its health checks.
@@ -208,6 +205,9 @@ func portsFree(addrs ...string) error {
 	return nil
 }
 
+// waitUp waits until the named process answers health checks at addr,
+// whatever it answers (a sink without Valkey is up but NOT_SERVING), and
+// fails with the end of its log when it exits first.
 func (a *app) waitUp(ctx context.Context, name, addr string) error {
 	conn, err := a.dial(addr)
 	if err != nil {
